@@ -1,0 +1,67 @@
+"""Every setting newsmon uses, Scrapy's and its own, each with the reason for its value.
+
+Any of them can be overridden per run with `scrapy crawl SPIDER -s NAME=VALUE`.
+"""
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["newsmon.spiders"]
+NEWSPIDER_MODULE = "newsmon.spiders"
+
+# --- newsmon's own settings -------------------------------------------------------------
+
+# The site to monitor; point it at the offline replica for tests and demos.
+NEWSMON_BASE_URL = "https://kyivindependent.com"
+# Listing pages walked per listing per run: the News Feed moves fast, but a monitor that runs
+# every few minutes only needs the newest pages.
+NEWSMON_MAX_PAGES = 3
+# Tag slugs the `tags` spider walks (and publishes feeds for) when no `-a tags=` is given.
+NEWSMON_TAGS = ["united-states", "russia"]
+# The SQLite state (seen articles, versions, exports); outside output/, which gets published.
+NEWSMON_STATE_PATH = "state/newsmon.sqlite3"
+# Where feeds and the JSON-lines archive are written; this folder is what subscribers read.
+NEWSMON_OUTPUT_DIR = "output"
+# Articles per feed, newest first.
+NEWSMON_FEED_SIZE = 50
+# Public address of NEWSMON_OUTPUT_DIR, for the feeds' rel="self" links.
+NEWSMON_FEED_BASE_URL = "http://localhost:8080/"
+# "update": an updated article keeps its place and guid; "reannounce": substantial rewrites
+# are announced again as new entries.
+NEWSMON_UPDATE_POLICY = "update"
+
+# --- Politeness toward the real site ----------------------------------------------------
+
+# Names newsmon and where to read about it, so the site's operators know who is calling.
+USER_AGENT = "newsmon/0.1 (news-feed monitor; +https://github.com/newsmon/newsmon)"
+ROBOTSTXT_OBEY = True
+# One request at a time per domain with a pause between them: a news site is not a benchmark.
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+# AutoThrottle slows down further when the site answers slowly.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Long enough for a slow page, short enough that a stuck one does not hold up a scheduled run.
+DOWNLOAD_TIMEOUT = 30
+# News pages are well under a few MB; anything larger is not an article.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+
+# --- Secure defaults for an unattended service ------------------------------------------
+
+# Scrapy opens a telnet console by default; a monitor needs no remote shell.
+TELNETCONSOLE_ENABLED = False
+# Only http(s) is ever fetched: no file://, data:, ftp:// or s3:// from a crafted link.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
+# --- Pipeline, extensions ----------------------------------------------------------------
+
+ITEM_PIPELINES: dict[str, int] = {}
+EXTENSIONS: dict[str, int] = {}
+
+# --- Output conventions -----------------------------------------------------------------
+
+FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy 2.19's default; named here so a reader knows spiders run on asyncio.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
