@@ -1,0 +1,1 @@
+"""newsmon: a news-feed monitor for The Kyiv Independent."""

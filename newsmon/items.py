@@ -12,10 +12,9 @@ def iso_datetime(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _datetime_field() -> Any:
-    # Scrapy's exporters read "serializer" from field metadata; without it a datetime would be
-    # written as "YYYY-MM-DD HH:MM:SS" with its offset lost.
-    return field(default=None, metadata={"serializer": iso_datetime})
+# Scrapy's exporters read "serializer" from field metadata; without it a datetime would be
+# written as "YYYY-MM-DD HH:MM:SS" with its offset lost.
+_DATETIME_META: dict[str, Any] = {"serializer": iso_datetime}
 
 
 @dataclass(kw_only=True)
@@ -31,10 +30,10 @@ class ArticleItem:
     authors: list[str] = field(default_factory=list)
     """Author names in byline order; "The Kyiv Independent news desk" is one author."""
 
-    published: datetime | None = _datetime_field()
+    published: datetime | None = field(default=None, metadata=_DATETIME_META)
     """First publication time, timezone-aware, in UTC."""
 
-    modified: datetime | None = _datetime_field()
+    modified: datetime | None = field(default=None, metadata=_DATETIME_META)
     """Last modification time, timezone-aware, in UTC (equals `published` if never updated)."""
 
     tags: list[str] = field(default_factory=list)
@@ -76,8 +75,8 @@ class ArticleItem:
     version: int = 0
     """Set by the store pipeline: 1 for the first version, then 2, 3, ... per real change."""
 
-    first_seen: datetime | None = _datetime_field()
+    first_seen: datetime | None = field(default=None, metadata=_DATETIME_META)
     """Set by the store pipeline: when newsmon first stored this article, in UTC."""
 
-    crawled_at: datetime | None = _datetime_field()
+    crawled_at: datetime | None = field(default=None, metadata=_DATETIME_META)
     """When this version's page was fetched, in UTC."""

@@ -1,0 +1,1 @@
+"""Tests of newsmon and the offline replica it crawls."""

@@ -1,0 +1,1 @@
+"""Page objects: turn a response into data, knowing nothing of the crawl."""

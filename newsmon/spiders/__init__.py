@@ -1,0 +1,1 @@
+"""Spiders: decide what to fetch; page objects do the extracting."""
