@@ -1,0 +1,103 @@
+"""Text helpers: one clean spelling of every text field, whatever the page's markup did."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Invisible characters that split words for a reader's search but show nothing: zero-width
+# space/joiners, word joiner, BOM, and the soft hyphen.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# C0 and C1 controls except tab, newline and carriage return (those are whitespace to us).
+_CONTROLS = "".join(
+    chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if c not in (9, 10, 13)
+)
+_DELETE = str.maketrans("", "", _INVISIBLE + _CONTROLS)
+
+# Python's \s is Unicode-aware: it covers NBSP, thin and ideographic spaces, line separators.
+_SPACES = re.compile(r"\s+")
+# A paragraph break: a blank line, or Unicode's own paragraph separator.
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*|\u2029\s*")
+_NEWLINES = re.compile(r"\r\n?")
+
+# Link labels and promo calls that pages put after an excerpt or a body; never content.
+_CHROME_PHRASES = ("read more", "continue reading", "support us", "join our community")
+_CHROME_TAIL = r"\s*[:.…→»\u203a>]*\s*"  # \u203a: single right angle quote
+_CHROME_LINE = re.compile(
+    r"^(?:" + "|".join(map(re.escape, _CHROME_PHRASES)) + r")" + _CHROME_TAIL + r"$",
+    re.IGNORECASE,
+)
+# As a suffix only the capitalised label counts: "people want to read more" is a sentence,
+# "... cut mid-wo Read more" is a card's link.
+# The separator before it goes too; an ellipsis stays, it says the excerpt was cut.
+_CHROME_SUFFIX = re.compile(
+    r"(?:\s+[|\u2014\u2013-])?\s+(?:Read(?i: more)|Continue(?i: reading))" + _CHROME_TAIL + "$"
+)
+
+# Inside a word: apostrophes (straight and \u2019), hyphens, and the separators of 1,000.5.
+_WORD = re.compile(r"\w+(?:['\u2019.,\-]\w+)*")
+
+
+def _scrub(text: str) -> str:
+    """Decode entities, compose to NFC, and delete invisible and control characters."""
+    return unicodedata.normalize("NFC", html.unescape(text)).translate(_DELETE)
+
+
+def clean_text(text: str | None) -> str:
+    """Return one-line text: entities decoded, NFC, no invisible characters, spaces collapsed."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _scrub(text)).strip()
+
+
+def clean_block_text(text: str | None) -> str:
+    """Clean multi-paragraph text, keeping exactly one blank line between paragraphs."""
+    if not text:
+        return ""
+    scrubbed = _NEWLINES.sub("\n", _scrub(text))
+    # A single newline is a wrapped line inside a paragraph (HTML whitespace), not a break.
+    paragraphs = (clean_text(p) for p in _PARAGRAPH_BREAK.split(scrubbed))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def clean_markup(markup: str | None) -> str:
+    """Clean HTML without touching its entities or spacing: NFC, no invisible characters."""
+    if not markup:
+        return ""
+    # Entities stay encoded here: decoding &lt; inside markup would create tags.
+    return unicodedata.normalize("NFC", markup).translate(_DELETE).strip()
+
+
+def strip_trailing_chrome(text: str) -> str:
+    """Remove trailing "Read more", "Continue reading", "Support us" lines and link suffixes."""
+    lines = text.rstrip().split("\n")
+    while lines:
+        last = lines[-1].strip()
+        if not last or _CHROME_LINE.match(last):
+            lines.pop()
+            continue
+        trimmed = _CHROME_SUFFIX.sub("", last)
+        if trimmed != last:
+            lines[-1] = trimmed
+            continue
+        break
+    return "\n".join(lines).rstrip()
+
+
+def dedupe_keep_order(values: Iterable[str]) -> list[str]:
+    """Drop repeats that differ only in case or spacing, keeping the first spelling; no blanks."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for value in values:
+        key = " ".join(value.split()).casefold()
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(value)
+    return kept
+
+
+def word_count(text: str) -> int:
+    """Count the words of plain text ("full-scale", "Russia's", "1,000" count once each)."""
+    return len(_WORD.findall(text))

@@ -1,0 +1,138 @@
+import pytest
+
+from newsmon.normalize.text import (
+    clean_block_text,
+    clean_markup,
+    clean_text,
+    dedupe_keep_order,
+    strip_trailing_chrome,
+    word_count,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, ""),
+        ("", ""),
+        ("  Kyiv  ", "Kyiv"),
+        # entities decoded, once
+        (
+            "Trump, Putin call &#x27;going well,&#x27; White House says",
+            "Trump, Putin call 'going well,' White House says",
+        ),
+        ("R&amp;D &mdash; costs", "R&D — costs"),
+        ("&amp;lt;b&amp;gt;", "&lt;b&gt;"),
+        # NBSP and other Unicode spaces collapse to one space
+        ("Kyiv\u00a0Independent", "Kyiv Independent"),
+        ("Kyiv&nbsp;&nbsp; Independent", "Kyiv Independent"),
+        ("a\u2009b\u3000c\u202fd", "a b c d"),
+        ("line one\nline two\r\n\tend", "line one line two end"),
+        # zero-width characters, BOM, soft hyphen removed (they split words invisibly)
+        ("Zelen\u200bsky", "Zelensky"),
+        ("\ufeffHeadline", "Headline"),
+        ("Kha\u00adrkiv", "Kharkiv"),
+        ("a\u200c\u200d\u2060b", "ab"),
+        # control characters removed
+        ("bell\x07 and\x00 null\x1b", "bell and null"),
+        ("C1\x85control\x9f", "C1control"),
+        # NFC: a decomposed letter becomes one code point
+        ("Kyi\u0308v", "Kyïv"),
+        ("Zelenskyi\u0306", "Zelenskyĭ"),
+    ],
+)
+def test_clean_text(raw: str | None, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, ""),
+        ("One.\n\nTwo.", "One.\n\nTwo."),
+        # several blank lines, blank lines with spaces, become one blank line
+        ("One.\n\n\n\nTwo.", "One.\n\nTwo."),
+        ("One.\n \t\n  \nTwo.", "One.\n\nTwo."),
+        ("One.\r\n\r\nTwo.", "One.\n\nTwo."),
+        ("One.\u2029Two.", "One.\n\nTwo."),
+        # a single newline is a wrapped line inside a paragraph
+        ("One line\nwrapped.\n\nTwo.", "One line wrapped.\n\nTwo."),
+        # each paragraph is cleaned like one-line text
+        ("  Kyiv&nbsp;\u200bcity  \n\n\n  Two\u00a0 words ", "Kyiv city\n\nTwo words"),
+        # paragraphs that clean to nothing disappear
+        ("One.\n\n\u200b\n\n&nbsp;\n\nTwo.", "One.\n\nTwo."),
+        ("\n\nOnly.\n\n", "Only."),
+    ],
+)
+def test_clean_block_text(raw: str | None, expected: str) -> None:
+    assert clean_block_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("<p>R&amp;D &lt;b&gt;</p>", "<p>R&amp;D &lt;b&gt;</p>"),
+        ("<p>Zelen\u200bsky\x07</p>\n<p>x</p>", "<p>Zelensky</p>\n<p>x</p>"),
+        ("<p>Kyi\u0308v</p>", "<p>Kyïv</p>"),
+        (None, ""),
+    ],
+)
+def test_clean_markup_keeps_entities_and_layout(raw: str | None, expected: str) -> None:
+    assert clean_markup(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Body.\n\nRead more", "Body."),
+        ("Body.\n\nRead more:", "Body."),
+        ("Body.\n\nREAD MORE →", "Body."),
+        ("Body.\n\nContinue reading…", "Body."),
+        ("Body.\n\nSupport us\n\nJoin our community", "Body."),
+        ("Body.\n\nJoin our community.\n\n", "Body."),
+        # a card excerpt's link label glued to the text; the ellipsis stays
+        ("The excerpt was cut mid-wo… Read more", "The excerpt was cut mid-wo…"),
+        ("The war goes on. Read more", "The war goes on."),
+        ("The war goes on. | Read more »", "The war goes on."),
+        ("Headline — Continue reading", "Headline"),
+        # sentences that merely end with the words stay
+        ("People want to read more.", "People want to read more."),
+        ("He asked the West to support us.", "He asked the West to support us."),
+        ("Read more about sanctions here.", "Read more about sanctions here."),
+        ("Body.", "Body."),
+        ("", ""),
+    ],
+)
+def test_strip_trailing_chrome(raw: str, expected: str) -> None:
+    assert strip_trailing_chrome(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([], []),
+        (
+            ["Kateryna Hodunova", "kateryna  hodunova", "Oleg Sukhov"],
+            ["Kateryna Hodunova", "Oleg Sukhov"],
+        ),
+        (["News Feed", "NEWS FEED", "Russia", "news feed"], ["News Feed", "Russia"]),
+        (["", "  ", "Russia"], ["Russia"]),
+        (["b", "a", "B", "A"], ["b", "a"]),
+    ],
+)
+def test_dedupe_keep_order(values: list[str], expected: list[str]) -> None:
+    assert dedupe_keep_order(values) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 0),
+        ("One two three.", 3),
+        ("Russia's full-scale war — day 1,000.", 5),
+        ("Paragraph one.\n\nParagraph two here.", 5),
+        ("Київ \u0456 Харків", 3),
+    ],
+)
+def test_word_count(text: str, expected: int) -> None:
+    assert word_count(text) == expected
