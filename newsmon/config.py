@@ -1,0 +1,48 @@
+"""Reading and checking newsmon's own settings, with clear messages for bad values."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
+
+
+class NewsmonConfigError(ValueError):
+    """A newsmon setting has a value newsmon cannot work with."""
+
+
+def base_url_from_settings(settings: BaseSettings) -> str:
+    """NEWSMON_BASE_URL without a trailing slash; raise NewsmonConfigError if malformed."""
+    raw = str(settings.get("NEWSMON_BASE_URL") or "").strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NewsmonConfigError(
+            f"NEWSMON_BASE_URL must be an http(s) URL such as https://kyivindependent.com, "
+            f"not {raw!r}"
+        )
+    if parts.query or parts.fragment or parts.path.strip("/"):
+        raise NewsmonConfigError(
+            f"NEWSMON_BASE_URL must be the site's root (scheme and host only), not {raw!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+TAG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def tag_list(value: object) -> list[str]:
+    """Tag slugs from a list or a comma-separated string; raise NewsmonConfigError if bad."""
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    elif value is None:
+        items = []
+    else:
+        raise NewsmonConfigError(f"tags must be a comma-separated string or a list, not {value!r}")
+    slugs = [str(item).strip().strip("/").lower() for item in items if str(item).strip()]
+    for slug in slugs:
+        if not TAG_SLUG.match(slug):
+            raise NewsmonConfigError(f"{slug!r} is not a tag slug (like 'russia' or 'war')")
+    return list(dict.fromkeys(slugs))

@@ -1,0 +1,104 @@
+"""Date parsing for every form the site uses; every result is timezone-aware UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
+
+# Visible dates on the site are Kyiv local time (UTC+2 in winter, UTC+3 in summer).
+KYIV = ZoneInfo("Europe/Kyiv")
+
+# Dates before the site existed or far in the future are extraction errors, not news.
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+
+_JS_DATE = re.compile(
+    r"^\s*(?:[A-Za-z]{3}\s+)?(?P<date>[A-Za-z]{3}\s+\d{1,2}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2})?)"
+    r"\s+GMT(?P<offset>[+-]\d{4})?"
+)
+_MONTHS = (
+    "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|"
+    "July|August|September|October|November|December"
+)
+# "March 18, 2025 5:17 PM" or "Jan. 18, 2023, 7:27 p.m." as printed under a headline.
+_VISIBLE_DATE = re.compile(
+    rf"\b(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}}),?\s+"
+    r"(?P<time>\d{1,2}:\d{2})\s*(?P<ampm>[AaPp]\.?\s?[Mm]\.?)"
+)
+
+
+def to_utc(value: datetime) -> datetime:
+    """Convert an aware datetime to UTC; a naive one is taken to be UTC already."""
+    if value.tzinfo is None:
+        # Ghost writes UTC timestamps; a missing offset means the "Z" was dropped, not local time.
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp ("2025-06-03T13:43:00.000Z") into UTC, or None."""
+    if not text or not text.strip():
+        return None
+    raw = text.strip()
+    try:
+        return to_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except ValueError:
+        pass
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", raw):
+        return None
+    try:
+        return to_utc(dateutil_parser.isoparse(raw))
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_js_date(text: str | None) -> datetime | None:
+    """Parse JavaScript's Date.toString() form ("Tue Jun 03 2025 13:18:00 GMT+0000 (...)")."""
+    if not text:
+        return None
+    match = _JS_DATE.match(text)
+    if not match:
+        return None
+    offset = match.group("offset") or "+0000"
+    try:
+        parsed = dateutil_parser.parse(f"{match.group('date')} {offset}")
+    except (ValueError, OverflowError):
+        return None
+    return to_utc(parsed)
+
+
+def parse_card_date(text: str | None) -> datetime | None:
+    """Parse a listing card's data-archive-id, which holds either ISO or Date.toString()."""
+    return parse_iso(text) or parse_js_date(text)
+
+
+def parse_visible_date(text: str | None, zone: ZoneInfo = KYIV) -> datetime | None:
+    """Find the first "March 18, 2025 5:17 PM" date in text, read it as Kyiv time, give UTC."""
+    if not text:
+        return None
+    match = _VISIBLE_DATE.search(text)
+    if not match:
+        return None
+    ampm = match.group("ampm").replace(".", "").replace(" ", "").upper()
+    month = match.group("month")[:3]
+    stamp = f"{month} {match.group('day')} {match.group('year')} {match.group('time')} {ampm}"
+    try:
+        local = datetime.strptime(stamp, "%b %d %Y %I:%M %p")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def parse_any(text: str | None) -> datetime | None:
+    """Parse any date form the site uses: ISO, Date.toString(), or a visible Kyiv date."""
+    return parse_card_date(text) or parse_visible_date(text)
+
+
+def is_plausible(value: datetime | None, now: datetime | None = None) -> bool:
+    """Tell whether a publication date could be real: not before 2000, not a day in the future."""
+    if value is None:
+        return False
+    now = now or datetime.now(UTC)
+    return EARLIEST_PLAUSIBLE <= value <= now + timedelta(days=1)

@@ -1,0 +1,30 @@
+"""Image URLs: unwrap the Next.js image proxy to the asset it serves."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+
+def unwrap_image_url(src: str | None, base_url: str) -> str | None:
+    """Turn "/_next/image?url=<encoded asset>&w=1536&q=75" (or a plain src) into the asset URL."""
+    if not src or not src.strip():
+        return None
+    absolute = urljoin(base_url, src.strip())
+    parts = urlsplit(absolute)
+    if parts.path.rstrip("/").endswith("/_next/image"):
+        inner = parse_qs(parts.query).get("url")
+        if not inner:
+            return None
+        # The proxied URL may itself be relative to the site.
+        return urljoin(absolute, inner[0])
+    if parts.scheme not in ("http", "https"):
+        return None
+    return absolute
+
+
+def first_srcset_url(srcset: str | None) -> str | None:
+    """Return the first URL of a srcset attribute."""
+    if not srcset:
+        return None
+    first = srcset.strip().split(",")[0].strip()
+    return first.split()[0] if first else None

@@ -1,0 +1,119 @@
+"""What a page says about itself in <head>: meta tags, canonical link and JSON-LD."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from parsel import Selector
+
+logger = logging.getLogger(__name__)
+
+# Ghost emits "Article"; other schema.org article types are accepted in case a redesign
+# switches to the more specific ones.
+ARTICLE_TYPES = frozenset(
+    {"Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"}
+    | {"OpinionNewsArticle", "LiveBlogPosting", "BackgroundNewsArticle", "Report"}
+)
+
+
+class PageHead:
+    """Meta tags, canonical link and the JSON-LD article object of one page."""
+
+    def __init__(self, selector: Selector) -> None:
+        self._selector = selector
+        self._meta: dict[str, list[str]] = {}
+        for node in selector.xpath("//meta[@content]"):
+            key = node.attrib.get("property") or node.attrib.get("name") or ""
+            if key:
+                self._meta.setdefault(key.strip().lower(), []).append(node.attrib["content"])
+        self.jsonld_errors = 0
+        self.article_ld: dict[str, Any] | None = self._find_article_ld()
+
+    def meta(self, *keys: str) -> str | None:
+        """Return the first non-empty content among meta tags named (or propertied) keys."""
+        for key in keys:
+            for value in self._meta.get(key.lower(), []):
+                if value.strip():
+                    return value
+        return None
+
+    def meta_all(self, key: str) -> list[str]:
+        """Return every non-empty content of a repeated meta tag, such as article:tag."""
+        return [value for value in self._meta.get(key.lower(), []) if value.strip()]
+
+    def canonical(self) -> str | None:
+        """Return the href of <link rel="canonical">, if any."""
+        href = self._selector.xpath(
+            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+        ).get()
+        return href.strip() if href and href.strip() else None
+
+    def link_rel(self, rel: str) -> str | None:
+        """Return the href of the first <link> or <a> with the given rel."""
+        href = self._selector.xpath(
+            f"//link[contains(concat(' ', normalize-space(@rel), ' '), ' {rel} ')]/@href"
+            f" | //a[contains(concat(' ', normalize-space(@rel), ' '), ' {rel} ')]/@href"
+        ).get()
+        return href.strip() if href and href.strip() else None
+
+    def ld(self, key: str) -> Any:
+        """Return a field of the JSON-LD article object, or None."""
+        return self.article_ld.get(key) if self.article_ld else None
+
+    def _find_article_ld(self) -> dict[str, Any] | None:
+        for raw in self._selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+            try:
+                data = json.loads(raw, strict=False)
+            except ValueError:
+                # A broken JSON-LD block is counted; the other sources still get their turn.
+                self.jsonld_errors += 1
+                continue
+            for obj in _walk_ld(data):
+                types = obj.get("@type")
+                type_set = set(types) if isinstance(types, list) else {types}
+                if type_set & ARTICLE_TYPES:
+                    return obj
+        return None
+
+
+def _walk_ld(data: Any) -> Iterator[dict[str, Any]]:
+    """Yield every object of a JSON-LD document, looking into lists and @graph."""
+    if isinstance(data, list):
+        for element in data:
+            yield from _walk_ld(element)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _walk_ld(graph)
+
+
+def ld_names(value: Any) -> list[str]:
+    """Names from a JSON-LD author value: a Person, a list of them, or plain strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [name for element in value for name in ld_names(element)]
+    return []
+
+
+def ld_url(value: Any) -> str | None:
+    """A URL from a JSON-LD image/url value: a string, an ImageObject, or a list of them."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, dict):
+        return ld_url(value.get("url") or value.get("contentUrl") or value.get("@id"))
+    if isinstance(value, list):
+        for element in value:
+            url = ld_url(element)
+            if url:
+                return url
+    return None
