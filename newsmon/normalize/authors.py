@@ -8,7 +8,7 @@ NEWS_DESK = "The Kyiv Independent news desk"
 
 # "A, B and C", "A, B, and C", "A & B": commas and a final "and" separate names.
 _SEPARATORS = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+&\s+", re.IGNORECASE)
-_BY_PREFIX = re.compile(r"^\s*(?:by|authors?:|written by)\s+", re.IGNORECASE)
+_BY_PREFIX = re.compile(r"^\s*(?:by|authors?:|written by)(?:\s+|$)", re.IGNORECASE)
 
 
 def split_byline(byline: str) -> list[str]:

@@ -1,0 +1,93 @@
+"""Every date form the site uses parses to the same timezone-aware UTC instant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from newsmon.normalize.dates import (
+    is_plausible,
+    parse_card_date,
+    parse_iso,
+    parse_js_date,
+    parse_visible_date,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-06-03T13:43:00.000Z", datetime(2025, 6, 3, 13, 43, tzinfo=UTC)),
+        ("2025-06-03T16:43:00+03:00", datetime(2025, 6, 3, 13, 43, tzinfo=UTC)),
+        ("2025-06-03T13:43:00", datetime(2025, 6, 3, 13, 43, tzinfo=UTC)),
+        ("2025-06-03", datetime(2025, 6, 3, tzinfo=UTC)),
+        ("", None),
+        ("not a date", None),
+        ("Tue Jun 03 2025", None),
+    ],
+)
+def test_parse_iso(text: str, expected: datetime | None) -> None:
+    assert parse_iso(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Tue Jun 03 2025 13:18:00 GMT+0000 (Coordinated Universal Time)",
+            datetime(2025, 6, 3, 13, 18, tzinfo=UTC),
+        ),
+        (
+            "Tue Jun 03 2025 16:18:00 GMT+0300 (Eastern European Summer Time)",
+            datetime(2025, 6, 3, 13, 18, tzinfo=UTC),
+        ),
+        ("Mon Jan 06 2025 09:05:00 GMT+0200", datetime(2025, 1, 6, 7, 5, tzinfo=UTC)),
+        ("2025-06-03T13:18:00Z", None),
+        ("garbage", None),
+    ],
+)
+def test_parse_js_date(text: str, expected: datetime | None) -> None:
+    assert parse_js_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-06-03T13:18:00.000Z",
+        "Tue Jun 03 2025 13:18:00 GMT+0000 (Coordinated Universal Time)",
+    ],
+)
+def test_card_date_takes_both_forms(text: str) -> None:
+    assert parse_card_date(text) == datetime(2025, 6, 3, 13, 18, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Kyiv is UTC+2 in winter and UTC+3 in summer.
+        ("March 18, 2025 5:17 PM", datetime(2025, 3, 18, 15, 17, tzinfo=UTC)),
+        ("by A and B March 18, 2025 5:17 PM 2 min read", datetime(2025, 3, 18, 15, 17, tzinfo=UTC)),
+        ("June 3, 2025 9:05 AM", datetime(2025, 6, 3, 6, 5, tzinfo=UTC)),
+        ("January 18, 2023 7:27 PM", datetime(2023, 1, 18, 17, 27, tzinfo=UTC)),
+        ("Jan. 18, 2023, 7:27 p.m.", datetime(2023, 1, 18, 17, 27, tzinfo=UTC)),
+        ("November 11, 2022 12:15 AM", datetime(2022, 11, 10, 22, 15, tzinfo=UTC)),
+        ("2 min read", None),
+        ("", None),
+    ],
+)
+def test_parse_visible_date_reads_kyiv_time(text: str, expected: datetime | None) -> None:
+    assert parse_visible_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "plausible"),
+    [
+        (datetime(2025, 3, 18, tzinfo=UTC), True),
+        (datetime(1970, 1, 1, tzinfo=UTC), False),
+        (datetime(2999, 1, 1, tzinfo=UTC), False),
+        (None, False),
+    ],
+)
+def test_is_plausible(value: datetime | None, plausible: bool) -> None:
+    assert is_plausible(value, now=datetime(2026, 11, 27, tzinfo=UTC)) is plausible
