@@ -1,0 +1,88 @@
+"""Sanitise article HTML for feeds: an allow-list of tags, safe absolute URLs, XML-safe text."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import nh3
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "a",
+        "code",
+        "figure",
+        "figcaption",
+        "img",
+        "br",
+    }
+)
+"""Tags kept in feed content; every other tag is removed (its text kept, unless listed below)."""
+
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}, "img": {"src", "alt"}}
+"""Attributes kept per tag; no style, class, id or on* handler survives."""
+
+# Tags whose content is never article text: code, embeds, newsletter sign-up forms. Dropping
+# only the tag would leave their text (scripts, "Enter your email") in the reader.
+DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "applet",
+        "form",
+        "button",
+        "select",
+        "textarea",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "head",
+        "title",
+    }
+)
+
+# javascript:, data:, vbscript: and every other scheme are removed by nh3 (allow-list).
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+# Characters XML 1.0 forbids; lxml refuses them, so one stray control character in a scraped
+# headline would otherwise make the whole feed unwritable.
+_XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Remove the characters that XML 1.0 does not allow (control characters, U+FFFE...)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def sanitize_html(html: str, base_url: str) -> str:
+    """Clean article HTML for a feed reader, resolving relative URLs against `base_url`."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    return nh3.clean(
+        xml_safe(html),
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        url_schemes=set(URL_SCHEMES),
+        url_relative=("rewrite_with_base", base_url),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    ).strip()
