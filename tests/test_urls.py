@@ -1,6 +1,12 @@
 import pytest
 
-from newsmon.normalize.urls import article_slug, canonical_url, is_on_site, strip_tracking
+from newsmon.normalize.urls import (
+    article_slug,
+    canonical_url,
+    is_http_url,
+    is_on_site,
+    strip_tracking,
+)
 
 SITE = "https://kyivindependent.com"
 REPLICA = "http://127.0.0.1:8123"
@@ -172,3 +178,21 @@ def test_is_on_site(url: str, site: str, expected: bool) -> None:
 )
 def test_article_slug(url: str, expected: str | None) -> None:
     assert article_slug(url, SITE) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (ARTICLE, True),
+        (REPLICA, True),
+        ("HTTP://Example.com", True),
+        ("/relative/", False),
+        ("kyivindependent.com/a/", False),
+        ("mailto:desk@kyivindependent.com", False),
+        ("javascript:alert(1)", False),
+        ("https://", False),
+        ("", False),
+    ],
+)
+def test_is_http_url(url: str, expected: bool) -> None:
+    assert is_http_url(url) is expected

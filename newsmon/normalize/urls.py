@@ -124,6 +124,15 @@ def strip_tracking(url: str) -> str:
     return urlunsplit(parts._replace(query=_drop_tracking(parts.query), fragment=""))
 
 
+def is_http_url(url: str) -> bool:
+    """Tell whether `url` is an absolute http(s) URL with a host."""
+    try:
+        _split_absolute(url)
+    except ValueError:
+        return False
+    return True
+
+
 def is_on_site(url: str, site: str) -> bool:
     """Tell whether `url` is an http(s) URL on the host of `site`, with or without `www.`."""
     try:
