@@ -56,7 +56,12 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 # --- Pipeline, extensions ----------------------------------------------------------------
 
-ITEM_PIPELINES: dict[str, int] = {}
+ITEM_PIPELINES: dict[str, int] = {
+    # One job each, in this order: clean text, refuse incomplete items, pass on only news.
+    "newsmon.pipelines.CleanPipeline": 100,
+    "newsmon.pipelines.ValidatePipeline": 200,
+    "newsmon.pipelines.StorePipeline": 300,
+}
 EXTENSIONS: dict[str, int] = {}
 
 # --- Output conventions -----------------------------------------------------------------

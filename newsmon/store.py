@@ -20,13 +20,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from weakref import WeakKeyDictionary
 
+from scrapy import signals
 from scrapy.settings import BaseSettings
 
 from newsmon.items import ArticleItem
 from newsmon.normalize.text import clean_block_text
 from newsmon.serialize import item_from_json, item_to_json
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 # "nsmn" in ASCII: written in the SQLite header so a newsmon file can be told from any other.
 APPLICATION_ID = 0x6E736D6E
@@ -664,3 +669,35 @@ class StateStore:
                 " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
                 (url, etag, last_modified, to_db_time(datetime.now(UTC))),
             )
+
+
+# One store per crawl, shared by every component of that crawl (pipelines, extensions,
+# middlewares). Weak keys: a finished crawler is not kept alive by this registry.
+_CRAWL_STORES: WeakKeyDictionary[Crawler, StateStore] = WeakKeyDictionary()
+
+
+def get_store(crawler: Crawler) -> StateStore:
+    """Return the crawl's shared StateStore, opening it on first use.
+
+    The store stays open until the crawl's `engine_stopped` signal, which Scrapy sends after
+    the item pipelines have closed and after every `spider_closed` handler has run, so a
+    publishing extension can read the store when the spider closes.
+    """
+    store = _CRAWL_STORES.get(crawler)
+    if store is None:
+        store = StateStore.from_settings(crawler.settings)
+        _CRAWL_STORES[crawler] = store
+
+        def close_at_engine_stop() -> None:
+            close_store(crawler)
+
+        # weak=False: the closure has no other owner and would be collected at once.
+        crawler.signals.connect(close_at_engine_stop, signal=signals.engine_stopped, weak=False)
+    return store
+
+
+def close_store(crawler: Crawler) -> None:
+    """Close the crawl's shared store now, if it is open (for scripts and tests)."""
+    store = _CRAWL_STORES.pop(crawler, None)
+    if store is not None:
+        store.close()
