@@ -319,6 +319,11 @@ class StateStore:
             raise StateStoreError(
                 f"NEWSMON_STATE_PATH {self.path} is a folder; point it at a file inside it"
             ) from exc
+        except OSError as exc:
+            raise StateStoreError(
+                f"cannot read the state file {self.path}: {exc}. Check its permissions, or "
+                "set NEWSMON_STATE_PATH elsewhere."
+            ) from exc
         if header and header != SQLITE_HEADER:
             raise StateStoreError(
                 f"{self.path} is not a SQLite database, so it is not newsmon's state file. "
@@ -380,7 +385,10 @@ class StateStore:
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (disk full, I/O error); a second ROLLBACK
+            # would raise and hide the real error.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
@@ -408,8 +416,8 @@ class StateStore:
                 "SELECT first_seen, canonical_url, latest_version FROM article WHERE id = ?",
                 (article_id,),
             ).fetchone()
-            version_id, latest_fp, latest_modified, latest_json = conn.execute(
-                "SELECT id, fingerprint, modified, item_json FROM version"
+            version_id, latest_fp, latest_modified = conn.execute(
+                "SELECT id, fingerprint, modified FROM version"
                 " WHERE article_id = ? AND version = ?",
                 (article_id, latest),
             ).fetchone()
@@ -427,10 +435,13 @@ class StateStore:
                 # time) is a copy, not a change: without this two live copies would flip the
                 # article between them on every run.
                 return RecordResult("unchanged", latest, first_seen, article_id, version_id)
+            (latest_json,) = conn.execute(
+                "SELECT item_json FROM version WHERE id = ?", (version_id,)
+            ).fetchone()
+            rewrite = _is_rewrite(json.loads(latest_json).get("body", ""), item.body)
             version = latest + 1
             stamped = self._stamp(item, "updated", version, first_seen, now)
             version_id = self._insert_version(conn, article_id, version, fingerprint, stamped)
-            rewrite = _is_rewrite(json.loads(latest_json).get("body", ""), item.body)
             conn.execute(
                 "UPDATE article SET latest_version = ?, published = ?,"
                 " announced_version = CASE WHEN ? THEN ? ELSE announced_version END,"
