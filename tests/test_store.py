@@ -450,29 +450,31 @@ def snapshot(path: Path) -> tuple[bytes, int, list[str]]:
     return path.read_bytes(), path.stat().st_mtime_ns, sorted(p.name for p in path.parent.iterdir())
 
 
-def foreign_sqlite(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
-    conn.execute("INSERT INTO customers (name) VALUES ('Ann')")
-    conn.commit()
-    conn.close()
+def sqlite_file(*statements: str):
+    """A maker of a SQLite file built by `statements`."""
+
+    def make(path: Path) -> None:
+        conn = sqlite3.connect(path)
+        try:
+            for statement in statements:
+                conn.execute(statement)
+            conn.commit()
+        finally:
+            conn.close()
+
+    return make
 
 
-def newer_newsmon(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.execute("CREATE TABLE article (id INTEGER PRIMARY KEY)")
-    conn.commit()
-    conn.close()
-
-
-def other_app_id(path: Path) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA application_id = 1234")
-    conn.execute("CREATE TABLE t (x)")
-    conn.commit()
-    conn.close()
+foreign_sqlite = sqlite_file(
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)",
+    "INSERT INTO customers (name) VALUES ('Ann')",
+)
+newer_newsmon = sqlite_file(
+    f"PRAGMA application_id = {APPLICATION_ID}",
+    f"PRAGMA user_version = {SCHEMA_VERSION + 1}",
+    "CREATE TABLE article (id INTEGER PRIMARY KEY)",
+)
+other_app_id = sqlite_file("PRAGMA application_id = 1234", "CREATE TABLE t (x)")
 
 
 def text_file(path: Path) -> None:
