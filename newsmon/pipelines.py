@@ -25,7 +25,7 @@ from newsmon.normalize.text import (
     word_count,
 )
 from newsmon.normalize.urls import canonical_url, is_http_url
-from newsmon.store import StateStore, body_fingerprint, get_store
+from newsmon.store import body_fingerprint, get_store
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,6 @@ class StorePipeline:
         self.stats = crawler.stats
         self.site = site
         self.clock = clock
-        self.store: StateStore | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -159,27 +158,20 @@ class StorePipeline:
         return cls(crawler, site)
 
     def open_spider(self) -> None:
-        """Open (or join) the crawl's state store."""
-        self.store = get_store(self.crawler)
-
-    def close_spider(self) -> None:
-        """Let go of the store; `get_store` closes it when the engine stops."""
-        self.store = None
+        """Open (or join) the crawl's state store now: a bad state file stops the crawl early."""
+        get_store(self.crawler)
 
     def process_item(self, item: Any) -> Any:
         """Record an ArticleItem; pass it on if new or updated, drop it if unchanged."""
         if not isinstance(item, ArticleItem):
             return item
-        if self.store is None:
-            self.open_spider()
-        assert self.store is not None
         # The page object puts the page's rel=canonical link in item.url; this makes every
         # spelling of it (www, http, tracking, legacy section) one key.
         item.url = canonical_url(item.url, self.site)
         # The key is the body only. A headline edit with the same body and modified time is
         # not announced again: Ghost bumps the modified time on any real edit, so a title that
         # differs without it is more likely extraction noise than news.
-        result = self.store.record(
+        result = get_store(self.crawler).record(
             item, canonical=item.url, fingerprint=body_fingerprint(item.body), now=self.clock()
         )
         self.stats.inc_value(f"newsmon/items/{result.outcome}")
