@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsmon.config import base_url_from_settings
 from newsmon.items import ArticleItem
 from newsmon.normalize.text import (
     clean_block_text,
@@ -152,10 +153,9 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         """Build the pipeline for a crawl; NEWSMON_BASE_URL decides canonical URLs."""
-        site = str(crawler.settings.get("NEWSMON_BASE_URL") or "").strip()
-        if not is_http_url(site):
-            raise NotConfigured(f"NEWSMON_BASE_URL must be an http(s) URL, not {site!r}")
-        return cls(crawler, site)
+        # A bad base URL stops the crawl with a clear message; NotConfigured would silently
+        # run it without a store.
+        return cls(crawler, base_url_from_settings(crawler.settings))
 
     def open_spider(self) -> None:
         """Open (or join) the crawl's state store now: a bad state file stops the crawl early."""

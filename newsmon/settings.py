@@ -51,6 +51,8 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
 # Scrapy opens a telnet console by default; a monitor needs no remote shell.
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 also opens a remote-control HTTP port by default; nothing here needs it.
+REMOTE_CONTROL_ENABLED = False
 # Only http(s) is ever fetched: no file://, data:, ftp:// or s3:// from a crafted link.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
@@ -62,7 +64,10 @@ ITEM_PIPELINES: dict[str, int] = {
     "newsmon.pipelines.ValidatePipeline": 200,
     "newsmon.pipelines.StorePipeline": 300,
 }
-EXTENSIONS: dict[str, int] = {}
+EXTENSIONS = {
+    # Writes the feeds and the JSON-lines archive from the store when a run ends.
+    "newsmon.extensions.PublishAtClose": 500,
+}
 
 # --- Output conventions -----------------------------------------------------------------
 

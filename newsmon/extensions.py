@@ -1,0 +1,53 @@
+"""Run lifecycle: publish the feeds and the archive from the store when a crawl ends."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from newsmon.publication import PublishConfig, publish
+from newsmon.store import get_store
+
+logger = logging.getLogger(__name__)
+
+
+class PublishAtClose:
+    """At the end of every run, write every feed and the JSON-lines archive from the store."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        # Checked at start-up so a bad setting fails before any request, not after the crawl.
+        self.config = PublishConfig.from_settings(crawler.settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PublishAtClose:
+        """Connect to spider_closed; the store stays open until engine_stopped."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Publish feeds for the configured listings plus the ones this spider walked."""
+        listing_slugs = getattr(spider, "listing_slugs", None)
+        walked: list[str] = []
+        if callable(listing_slugs):
+            try:
+                walked = list(listing_slugs())
+            except ValueError:
+                walked = []
+        config = PublishConfig.from_settings(self.crawler.settings, extra_slugs=walked)
+        report = publish(get_store(self.crawler), config)
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("newsmon/publish/feeds", len(report.feeds))
+            stats.set_value("newsmon/publish/exported", report.exported)
+            stats.set_value("newsmon/publish/skipped", report.skipped)
+        logger.info(
+            "published %d feed files and %d archive lines to %s (run ended: %s)",
+            len(report.feeds),
+            report.exported,
+            config.output_dir,
+            reason,
+        )
