@@ -1,0 +1,69 @@
+"""Command line: `python -m tests.replica --port PORT [--host H] [--articles N] [--seed S]`.
+
+Also `--now ISO-TIME` (end of the timeline, for reproducible runs) and `--verbose`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from datetime import datetime
+from types import FrameType
+
+from tests.replica.content import Site
+from tests.replica.server import ReplicaServer
+
+
+def parse_now(text: str) -> datetime:
+    """Parse `--now` (ISO 8601, `Z` allowed); a time without offset is taken as UTC."""
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--now needs a UTC offset or Z: {text!r}")
+    return when
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The replica's command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.replica",
+        description="Serve an offline replica of kyivindependent.com on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, required=True, help="port to bind; 0 picks one")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
+    parser.add_argument("--articles", type=int, default=240, help="articles in the timeline")
+    parser.add_argument("--seed", type=int, default=1, help="seed of all generated content")
+    parser.add_argument(
+        "--now",
+        type=parse_now,
+        default=None,
+        help="end of the timeline, e.g. 2026-11-27T12:00:00Z (default: the start time)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the site, bind, print the ready line, serve until interrupted."""
+    args = build_parser().parse_args(argv)
+    if args.articles < 1:
+        build_parser().error("--articles must be at least 1")
+    site = Site(seed=args.seed, count=args.articles, now=args.now)
+    server = ReplicaServer((args.host, args.port), site, verbose=args.verbose)
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"replica listening on {server.origin}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
