@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -27,7 +28,7 @@ REPLICA_ARGS = (
     "--now",
     "2026-11-27T12:00:00Z",
 )
-READY = "replica listening on "
+READY = re.compile(r"replica listening on (http://[\w.\-]+:\d+)")
 START_TIMEOUT = 20.0
 
 
@@ -101,9 +102,10 @@ def _wait_ready(lines: queue.Queue[str], process: subprocess.Popen[str]) -> str:
         line = lines.get(timeout=START_TIMEOUT)
     except queue.Empty:
         raise RuntimeError(f"replica did not start within {START_TIMEOUT} s") from None
-    if not line.startswith(READY):
+    match = READY.fullmatch(line.rstrip("\n"))
+    if match is None:
         raise RuntimeError(f"unexpected replica output {line!r} (exit code {process.poll()})")
-    return line.removeprefix(READY).strip().rstrip("/")
+    return match.group(1)
 
 
 @pytest.fixture

@@ -641,6 +641,8 @@ def test_request_log_records_conditionals(shared: Replica, truth: list[dict]) ->
         (path, 200, False, True),
     ]
     assert log[0]["method"] == "GET" and log[0]["user_agent"] == "newsmon-test"
+    shared.truth()
+    assert len(shared.requests()) == 3, "control requests are not logged"
     shared.reset_requests()
     assert shared.requests() == []
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import FrameType
 
 from tests.replica.content import Site
-from tests.replica.server import ReplicaServer
+from tests.replica.server import Hook, ReplicaServer
 
 
 def parse_now(text: str) -> datetime:
@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_hooks(args: argparse.Namespace) -> list[Hook]:
+    """Per-request hooks chosen on the command line (none yet; --faults, --render, --drift)."""
+    return []
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -53,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.articles < 1:
         build_parser().error("--articles must be at least 1")
     site = Site(seed=args.seed, count=args.articles, now=args.now)
-    server = ReplicaServer((args.host, args.port), site, verbose=args.verbose)
+    server = ReplicaServer((args.host, args.port), site, build_hooks(args), args.verbose)
     signal.signal(signal.SIGTERM, _stop)
     print(f"replica listening on {server.origin}", flush=True)
     try:
