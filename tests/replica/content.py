@@ -11,7 +11,7 @@ import hashlib
 import random
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from tests.replica import lexicon as lx
@@ -142,7 +142,7 @@ class Site:
         fixed = [f for f in FIXED_ARTICLES if f.published <= end][:count]
         rng = random.Random(f"{self.seed}|timeline")
         when = end - timedelta(minutes=rng.randint(2, 9))
-        roundup_days: set[object] = set()
+        roundup_days: set[date] = set()
         drafts: list[dict[str, Any]] = []
         for _ in range(count - len(fixed)):
             local = when.astimezone(KYIV)
