@@ -13,7 +13,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # The checks' own settings: the replica is local, so politeness delays only slow tests down.
-FAST = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False", "LOG_LEVEL": "INFO"}
+FAST = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    "LOG_LEVEL": "INFO",
+}
 
 
 @dataclass

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from newsmon import settings as project_settings
+from newsmon.config import NewsmonConfigError
 from newsmon.items import ArticleItem
 from newsmon.pipelines import CleanPipeline, StorePipeline, ValidatePipeline, clean_article
 from newsmon.store import StateStore, close_store, get_store
@@ -331,7 +332,7 @@ def test_store_pipeline_passes_other_items(state_path: Path) -> None:
 
 @pytest.mark.parametrize("site", ["", "kyivindependent.com", "ftp://kyivindependent.com"])
 def test_store_pipeline_needs_a_base_url(state_path: Path, site: str) -> None:
-    with pytest.raises(NotConfigured, match="NEWSMON_BASE_URL"):
+    with pytest.raises(NewsmonConfigError, match="NEWSMON_BASE_URL"):
         build_from_crawler(StorePipeline, crawler_for(state_path, site=site))
 
 

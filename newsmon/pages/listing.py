@@ -84,6 +84,15 @@ class ListingPage:
         ).get()
         return urljoin(self.url, href.strip()) if href and href.strip() else None
 
+    def declares_pagination(self) -> bool:
+        """Tell whether the page has rel="next" or rel="prev" links (a paginated listing)."""
+        return bool(
+            self._selector.xpath(
+                "//link[contains(concat(' ', normalize-space(@rel), ' '), ' next ')"
+                " or contains(concat(' ', normalize-space(@rel), ' '), ' prev ')]"
+            )
+        )
+
     def cards(self) -> list[ListingCard]:
         """Every article card of the listing, in page order, without duplicates."""
         cards = [card for node in self._selector.xpath(CARD_XPATH) if (card := self._card(node))]

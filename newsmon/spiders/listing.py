@@ -22,6 +22,9 @@ from newsmon.pages.listing import ListingCard, ListingPage
 
 logger = logging.getLogger(__name__)
 
+# Without rel=next, a page with at least this many cards is taken as full: try the next one.
+GUESS_NEXT_MIN_CARDS = 10
+
 
 def listing_url(base_url: str, slug: str, page: int = 1) -> str:
     """URL of page N of the listing of a tag: /tag/<slug>/ or /tag/<slug>/page/N/."""
@@ -93,9 +96,21 @@ class ListingSpider(scrapy.Spider):
                 continue
             yield from self.article_requests(card, slug)
         if page < self.max_pages:
-            next_url = listing.next_url() or listing_url(self.base_url, slug, page + 1)
-            if is_on_site(next_url, self.base_url):
+            next_url = listing.next_url() or self.guess_next_page(listing, slug, page, len(cards))
+            if next_url and is_on_site(next_url, self.base_url):
                 yield self.listing_request(slug, page + 1, next_url)
+
+    def guess_next_page(
+        self, listing: ListingPage, slug: str, page: int, card_count: int
+    ) -> str | None:
+        """/page/N+1/ when the page declares no pagination at all but looks full.
+
+        The site's pages carry rel="next"/"prev"; a last page has "prev" only, so a missing
+        "next" there means the end. Guessing is for a redesign that drops those links.
+        """
+        if listing.declares_pagination() or card_count < GUESS_NEXT_MIN_CARDS:
+            return None
+        return listing_url(self.base_url, slug, page + 1)
 
     def article_requests(self, card: ListingCard, slug: str) -> Iterable[Request]:
         """The request for one card's article (none if already requested this run)."""

@@ -175,6 +175,9 @@ class ReplicaHandler(BaseHTTPRequestHandler):
 
     server: ReplicaServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm and delayed ACKs each
+    # keep-alive response would wait ~40 ms, which made every crawl ten times slower.
+    disable_nagle_algorithm = True
     server_version = "nginx"
     timeout = 30
 
