@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
@@ -46,3 +48,13 @@ def tag_list(value: object) -> list[str]:
         if not TAG_SLUG.match(slug):
             raise NewsmonConfigError(f"{slug!r} is not a tag slug (like 'russia' or 'war')")
     return list(dict.fromkeys(slugs))
+
+
+def check_writable_dir(path: Path, setting: str) -> None:
+    """Create a folder if needed and make sure newsmon can write there; else NewsmonConfigError."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise NewsmonConfigError(f"{setting}: cannot create {path}: {error.strerror}") from error
+    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+        raise NewsmonConfigError(f"{setting}: {path} is not a writable folder")

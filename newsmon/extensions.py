@@ -7,8 +7,10 @@ import logging
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from newsmon.config import NewsmonConfigError, check_writable_dir
 from newsmon.publication import PublishConfig, publish
-from newsmon.store import get_store
+from newsmon.runstatus import fail_run
+from newsmon.store import StateStoreError, get_store
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +22,7 @@ class PublishAtClose:
         self.crawler = crawler
         # Checked at start-up so a bad setting fails before any request, not after the crawl.
         self.config = PublishConfig.from_settings(crawler.settings)
+        check_writable_dir(self.config.output_dir, "NEWSMON_OUTPUT_DIR")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PublishAtClose:
@@ -30,15 +33,14 @@ class PublishAtClose:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Publish feeds for the configured listings plus the ones this spider walked."""
-        listing_slugs = getattr(spider, "listing_slugs", None)
-        walked: list[str] = []
-        if callable(listing_slugs):
-            try:
-                walked = list(listing_slugs())
-            except ValueError:
-                walked = []
+        walked = list(getattr(spider, "slugs", []))
         config = PublishConfig.from_settings(self.crawler.settings, extra_slugs=walked)
-        report = publish(get_store(self.crawler), config)
+        try:
+            report = publish(get_store(self.crawler), config)
+        except (OSError, StateStoreError, NewsmonConfigError) as error:
+            # The old feeds stay in place (every file is replaced atomically or not at all).
+            fail_run(self.crawler, f"could not publish to {config.output_dir}: {error}")
+            return
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value("newsmon/publish/feeds", len(report.feeds))
@@ -51,3 +53,24 @@ class PublishAtClose:
             config.output_dir,
             reason,
         )
+
+
+class RunOutcome:
+    """Fail the run (non-zero exit) when it could not fetch a single listing page."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunOutcome:
+        """Connect to spider_closed."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """A run that fetched no listing page saw nothing of the site: that is a failure."""
+        stats = self.crawler.stats
+        pages = stats.get_value("newsmon/listings/pages", 0) if stats is not None else 0
+        if not pages:
+            fail_run(self.crawler, f"no listing page could be fetched (run ended: {reason})")

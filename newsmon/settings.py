@@ -6,6 +6,8 @@ Any of them can be overridden per run with `scrapy crawl SPIDER -s NAME=VALUE`.
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["newsmon.spiders"]
 NEWSPIDER_MODULE = "newsmon.spiders"
+# Our `crawl` exits non-zero when a run failed, so cron and systemd can alert.
+COMMANDS_MODULE = "newsmon.commands"
 
 # --- newsmon's own settings -------------------------------------------------------------
 
@@ -67,6 +69,8 @@ ITEM_PIPELINES: dict[str, int] = {
 EXTENSIONS = {
     # Writes the feeds and the JSON-lines archive from the store when a run ends.
     "newsmon.extensions.PublishAtClose": 500,
+    # Turns "nothing could be fetched" into a non-zero exit code.
+    "newsmon.extensions.RunOutcome": 510,
 }
 
 # --- Output conventions -----------------------------------------------------------------

@@ -38,6 +38,7 @@ class ListingSpider(scrapy.Spider):
     base_url: str
     max_pages: int
     allowed_domains: list[str]
+    slugs: list[str]
     # Which listings each article was seen in during this run (bounded by one run's cards).
     seen_in: dict[str, set[str]]
 
@@ -54,6 +55,8 @@ class ListingSpider(scrapy.Spider):
         host = urlsplit(spider.base_url).hostname or ""
         spider.allowed_domains = [host.removeprefix("www.")]
         spider.seen_in = {}
+        # Resolved now so a bad tag list stops the crawl before any request.
+        spider.slugs = spider.listing_slugs()
         return spider
 
     def listing_slugs(self) -> list[str]:
@@ -62,7 +65,7 @@ class ListingSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Request page 1 of every listing."""
-        for slug in self.listing_slugs():
+        for slug in self.slugs:
             yield self.listing_request(slug, 1, listing_url(self.base_url, slug))
 
     def listing_request(self, slug: str, page: int, url: str) -> Request:

@@ -1,0 +1,1 @@
+"""newsmon's Scrapy commands (COMMANDS_MODULE): `crawl` with meaningful exit codes."""
