@@ -40,12 +40,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="end of the timeline, e.g. 2026-11-27T12:00:00Z (default: the start time)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--faults",
+        choices=("none", "flaky", "hostile"),
+        default="none",
+        help="fault profile: flaky server errors and slowness, or hostile pages (faults.py)",
+    )
+    parser.add_argument(
+        "--render",
+        choices=("server", "client"),
+        default="server",
+        help="client: listing cards (and some bodies) are filled in by JavaScript (render.py)",
+    )
+    parser.add_argument(
+        "--drift", action="store_true", help="markup changed as by a redesign (drift.py)"
+    )
     return parser
 
 
-def build_hooks(args: argparse.Namespace) -> list[Hook]:
-    """Per-request hooks chosen on the command line (none yet; --faults, --render, --drift)."""
-    return []
+def build_hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
+    """Per-request hooks chosen on the command line: --faults, --render, --drift.
+
+    Each mode lives in its own module with a `hooks(args, site) -> list[Hook]` function,
+    imported only when the mode is asked for.
+    """
+    hooks: list[Hook] = []
+    if args.faults != "none":
+        from tests.replica import faults
+
+        hooks += faults.hooks(args, site)
+    if args.render != "server":
+        from tests.replica import render
+
+        hooks += render.hooks(args, site)
+    if args.drift:
+        from tests.replica import drift
+
+        hooks += drift.hooks(args, site)
+    return hooks
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -58,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.articles < 1:
         build_parser().error("--articles must be at least 1")
     site = Site(seed=args.seed, count=args.articles, now=args.now)
-    server = ReplicaServer((args.host, args.port), site, build_hooks(args), args.verbose)
+    server = ReplicaServer((args.host, args.port), site, build_hooks(args, site), args.verbose)
     signal.signal(signal.SIGTERM, _stop)
     print(f"replica listening on {server.origin}", flush=True)
     try:
