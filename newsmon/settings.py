@@ -79,3 +79,14 @@ FEED_EXPORT_ENCODING = "utf-8"
 # Scrapy 2.19's default; named here so a reader knows spiders run on asyncio.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = "INFO"
+
+# Downloader middlewares newsmon adds; each section below registers its own.
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+
+# --- Incremental crawls, scheduling, serving (issue 6) ----------------------------------
+
+# --- Faults and hostile input (issue 7) --------------------------------------------------
+
+# --- Run report and health checks (issue 8) ----------------------------------------------
+
+# --- Rendering JavaScript-only pages (issue 9) -------------------------------------------

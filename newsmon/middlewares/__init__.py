@@ -1,0 +1,1 @@
+"""Downloader middlewares: conditional requests, Retry-After, rendering fallback (one job each)."""
