@@ -40,6 +40,11 @@ _UPDATED = re.compile(r"\(\s*Updated:?\s*(?P<when>[^)]*)\)", re.IGNORECASE)
 # Page parts whose links, times and names belong to other articles.
 _OUTSIDE_ARTICLE = "ancestor::aside or ancestor::nav or ancestor::footer"
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+# Date keys of a Next.js page payload over Ghost (Ghost's own names first).
+NEXT_DATA_PUBLISHED = ("published_at", "datePublished", "publishedAt", "publishDate")
+NEXT_DATA_MODIFIED = ("updated_at", "dateModified", "updatedAt", "modifiedAt")
+# Caption elements when a theme does not use <figcaption>.
+CAPTION_XPATH = ".//figcaption | .//*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
 
 
 class NotAnArticle(Exception):
@@ -190,6 +195,7 @@ class ArticlePage:
         for raw in (
             self.head.ld("datePublished"),
             self.head.meta("article:published_time", "og:published_time", "datePublished"),
+            self.head.next_data(*NEXT_DATA_PUBLISHED),
             self._time_datetime(),
         ):
             parsed = parse_iso(raw) if isinstance(raw, str) else None
@@ -205,6 +211,7 @@ class ArticlePage:
         for raw in (
             self.head.ld("dateModified"),
             self.head.meta("article:modified_time", "og:updated_time", "dateModified"),
+            self.head.next_data(*NEXT_DATA_MODIFIED),
         ):
             parsed = parse_iso(raw) if isinstance(raw, str) else None
             if parsed:
@@ -292,12 +299,18 @@ class ArticlePage:
         image = self.image_url()
         name = urlsplit(image).path.rsplit("/", 1)[-1] if image else ""
         if name:
-            for figure in self._selector.xpath(f"//figure[not({_OUTSIDE_ARTICLE})]"):
-                src = self._img_src(figure)
-                if src and src.rsplit("/", 1)[-1] == name:
-                    return _figcaption(figure)
+            for img in self._selector.xpath(f"//img[not({_OUTSIDE_ARTICLE})]"):
+                src = self._img_src(img)
+                if not src or src.rsplit("/", 1)[-1] != name:
+                    continue
+                # The caption sits in the img's figure, or beside the img in its wrapper.
+                for step in ("ancestor::figure[1]", "parent::*", "parent::*/parent::*"):
+                    for holder in img.xpath(step):
+                        caption = _caption_text(holder)
+                        if caption:
+                            return caption
         hero = self._hero_figure()
-        return _figcaption(hero) if hero is not None else ""
+        return _caption_text(hero) if hero is not None else ""
 
     def _hero_figure(self) -> Selector | None:
         """The first figure after the headline that is not inside the body or a card."""
@@ -309,8 +322,9 @@ class ArticlePage:
             return figure
         return None
 
-    def _img_src(self, figure: Selector) -> str | None:
-        img = figure.xpath(".//img[1]")
+    def _img_src(self, node: Selector) -> str | None:
+        """The asset URL of an img, or of the first img inside a figure."""
+        img = node if node.root.tag == "img" else node.xpath(".//img[1]")
         src = img.attrib.get("src") if img else None
         if not src and img:
             src = first_srcset_url(img.attrib.get("srcset"))
@@ -376,8 +390,13 @@ def _first_text(candidates: list[object]) -> str:
     return ""
 
 
-def _figcaption(figure: Selector) -> str:
-    return clean_text(" ".join(figure.xpath(".//figcaption//text()").getall()))
+def _caption_text(holder: Selector) -> str:
+    """Text of the first caption element (figcaption or a *caption* class) inside holder."""
+    for caption in holder.xpath(CAPTION_XPATH):
+        text = clean_text(" ".join(caption.xpath(".//text()").getall()))
+        if text:
+            return text
+    return ""
 
 
 def _host(url: str) -> str:

@@ -87,29 +87,33 @@ CHROME_CLASS_MARKERS = (
     "share",
     "social",
     "advert",
+    "adslot",
+    "ad-slot",
+    "ad_slot",
     "promo",
     "audio",
 )
 # Whole blocks that are page chrome when they stand alone.
 CHROME_TEXT = re.compile(
     r"^(?:this audio is created with ai assistance|edit post|read more|"
-    r"authors?:\s.*|join our community.*|support us|\d+ min read)$",
+    r"authors?:\s.*|join our community.*|support us|\d+ min read|advertisement)$",
     re.IGNORECASE,
 )
 # Ghost's HTML cards are wrapped in these comments; the site uses them for its promo box.
 HTML_CARD_BEGIN = "kg-card-begin: html"
 HTML_CARD_END = "kg-card-end: html"
 PROMO_HREF = re.compile(r"/membership/|/support-us|patreon\.com|utm_source=", re.IGNORECASE)
-# Classes (substring) that name a body container in Ghost themes and common layouts.
+# Class-name fragments that name a body container in Ghost themes, common layouts and CSS
+# modules ("ArticleContent_body__x1Y2"); compared with "-" and "_" removed, lower-cased.
 CONTAINER_CLASS_HINTS = (
-    "gh-content",
-    "post-content",
-    "post__content",
-    "article-content",
-    "article__content",
-    "article-body",
-    "article__body",
-    "entry-content",
+    "ghcontent",
+    "postcontent",
+    "postbody",
+    "articlecontent",
+    "articlebody",
+    "entrycontent",
+    "storybody",
+    "storycontent",
 )
 _WS = re.compile(r"\s+")
 
@@ -146,8 +150,8 @@ def find_body_containers(root: _Element) -> Iterator[tuple[str, _Element]]:
     for element in root.xpath('//*[@itemprop="articleBody"]'):
         yield "itemprop", element
     for element in root.iter("div", "section", "article", "main"):
-        classes = _classes(element)
-        if any(hint in classes for hint in CONTAINER_CLASS_HINTS):
+        squashed = _classes(element).replace("-", "").replace("_", "")
+        if any(hint in squashed for hint in CONTAINER_CLASS_HINTS):
             yield "class-hint", element
     densest = _densest_paragraph_parent(root)
     if densest is not None:

@@ -31,6 +31,7 @@ class PageHead:
                 self._meta.setdefault(key.strip().lower(), []).append(node.attrib["content"])
         self.jsonld_errors = 0
         self.article_ld: dict[str, Any] | None = self._find_article_ld()
+        self._next_data: Any = _UNSET
 
     def meta(self, *keys: str) -> str | None:
         """Return the first non-empty content among meta tags named (or propertied) keys."""
@@ -63,6 +64,22 @@ class PageHead:
         """Return a field of the JSON-LD article object, or None."""
         return self.article_ld.get(key) if self.article_ld else None
 
+    def next_data(self, *keys: str) -> str | None:
+        """First string value under any of `keys` in the Next.js __NEXT_DATA__ payload."""
+        if self._next_data is _UNSET:
+            raw = self._selector.xpath('//script[@id="__NEXT_DATA__"]/text()').get()
+            try:
+                self._next_data = json.loads(raw) if raw else None
+            except ValueError:
+                self._next_data = None
+        wanted = set(keys)
+        for obj in _walk_json(self._next_data):
+            for key in wanted & obj.keys():
+                value = obj[key]
+                if isinstance(value, str) and value.strip():
+                    return value
+        return None
+
     def _find_article_ld(self) -> dict[str, Any] | None:
         for raw in self._selector.xpath('//script[@type="application/ld+json"]/text()').getall():
             try:
@@ -77,6 +94,22 @@ class PageHead:
                 if type_set & ARTICLE_TYPES:
                     return obj
         return None
+
+
+_UNSET = object()
+
+
+def _walk_json(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Yield every object of a JSON document, breadth of a page payload (bounded depth)."""
+    if depth > 12:
+        return
+    if isinstance(data, dict):
+        yield data
+        for value in data.values():
+            yield from _walk_json(value, depth + 1)
+    elif isinstance(data, list):
+        for element in data:
+            yield from _walk_json(element, depth + 1)
 
 
 def _walk_ld(data: Any) -> Iterator[dict[str, Any]]:
