@@ -16,12 +16,14 @@ from newsmon.normalize.urls import strip_tracking
 
 # 2025 markup: each card is article.js-card.archiveCard with the publish time in
 # data-archive-id. The 2023 theme had bare "h3 > a" cards; they are the fallback.
+# Parts of a listing page that hold links to articles that are not cards of this listing.
+CHROME_ANCESTORS = "ancestor::aside or ancestor::nav or ancestor::header or ancestor::footer"
 CARD_XPATH = (
     "//article[contains(concat(' ', normalize-space(@class), ' '), ' archiveCard ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' js-card ')]"
+    # Side boxes may reuse the card markup for other articles.
+    f"[not({CHROME_ANCESTORS})]"
 )
-# Parts of a listing page that hold links to articles that are not cards of this listing.
-CHROME_ANCESTORS = "ancestor::aside or ancestor::nav or ancestor::header or ancestor::footer"
 _ARTICLE_PATH = re.compile(r"^/[A-Za-z0-9][A-Za-z0-9_%-]*/?$")
 # Single-segment pages of the site that are not articles.
 NON_ARTICLE_SLUGS = frozenset(
