@@ -98,12 +98,22 @@ class ArticlePage:
 
     def title(self, card: ListingCard | None = None) -> str:
         """Headline: JSON-LD headline, the page's h1, og:title, <title>, the card's title."""
-        candidates: list[object] = [self.head.ld("headline")]
-        candidates.append(self._headline_text())
-        candidates.append(self.head.meta("og:title", "twitter:title"))
-        candidates.append(SITE_NAME_SUFFIX.sub("", self._selector.xpath("//title/text()").get("")))
-        candidates.append(card.title if card else "")
-        return _first_text(candidates)
+        return self._title_sourced(card)[0]
+
+    def _title_sourced(self, card: ListingCard | None) -> tuple[str, str]:
+        """The headline and the name of the source it came from ("" if none had one)."""
+        return _first_sourced(
+            [
+                ("jsonld", self.head.ld("headline")),
+                ("h1", self._headline_text()),
+                ("og-title", self.head.meta("og:title", "twitter:title")),
+                (
+                    "title-tag",
+                    SITE_NAME_SUFFIX.sub("", self._selector.xpath("//title/text()").get("")),
+                ),
+                ("card", card.title if card else ""),
+            ]
+        )
 
     def _headline_text(self) -> str:
         for xpath in TITLE_XPATHS:
@@ -127,20 +137,27 @@ class ArticlePage:
 
     def authors(self, card: ListingCard | None = None) -> list[str]:
         """Authors: JSON-LD, the byline, the "Authors:" line, meta tags, the card's byline."""
+        return self._authors_sourced(card)[0]
+
+    def _authors_sourced(self, card: ListingCard | None) -> tuple[list[str], str]:
+        """The author names and the name of the source they came from ("" if none)."""
         names = [clean_text(name) for name in ld_names(self.head.ld("author"))]
+        source = "jsonld"
         if not any(names):
-            names = self._byline_names()
+            names, source = self._byline_names(), "byline"
         if not names:
-            names = self._authors_line_names()
+            names, source = self._authors_line_names(), "authors-line"
         if not names:
             meta = self.head.meta("author", "article:author")
             if meta and not meta.startswith("http"):
-                names = split_byline(clean_text(meta))
+                names, source = split_byline(clean_text(meta)), "meta"
         if not names and self.head.meta("twitter:label1") == "Written by":
             names = split_byline(clean_text(self.head.meta("twitter:data1") or ""))
+            source = "twitter"
         if not names and card and card.author:
-            names = split_byline(card.author)
-        return dedupe_keep_order([name for name in names if name])
+            names, source = split_byline(card.author), "card"
+        names = dedupe_keep_order([name for name in names if name])
+        return names, source if names else ""
 
     def _byline_names(self) -> list[str]:
         """Names from the "by A, B and C" line under the headline."""
@@ -192,19 +209,28 @@ class ArticlePage:
 
     def published(self, card: ListingCard | None = None) -> datetime | None:
         """Publication time: JSON-LD, meta, <time datetime>, visible Kyiv date, card date."""
-        for raw in (
-            self.head.ld("datePublished"),
-            self.head.meta("article:published_time", "og:published_time", "datePublished"),
-            self.head.next_data(*NEXT_DATA_PUBLISHED),
-            self._time_datetime(),
+        return self._published_sourced(card)[0]
+
+    def _published_sourced(self, card: ListingCard | None) -> tuple[datetime | None, str]:
+        """The publication time and the name of the source it came from ("" if none)."""
+        for source, raw in (
+            ("jsonld", self.head.ld("datePublished")),
+            (
+                "meta",
+                self.head.meta("article:published_time", "og:published_time", "datePublished"),
+            ),
+            ("next-data", self.head.next_data(*NEXT_DATA_PUBLISHED)),
+            ("time", self._time_datetime()),
         ):
             parsed = parse_iso(raw) if isinstance(raw, str) else None
             if parsed:
-                return parsed
+                return parsed, source
         visible = parse_visible_date(_UPDATED.sub("", self._date_line()))
         if visible:
-            return visible
-        return card.published if card else None
+            return visible, "date-line"
+        if card and card.published:
+            return card.published, "card"
+        return None, ""
 
     def modified(self, card: ListingCard | None = None) -> datetime | None:
         """Last modification: JSON-LD, meta, the "(Updated: ...)" line, else published."""
@@ -350,6 +376,58 @@ class ArticlePage:
         """Canonical URLs of the related-article (bookmark) cards in the body."""
         return [canonical_url(url, self.url) for url in self.body_content.related]
 
+    # --- provenance, for health checks ----------------------------------------------------
+
+    def field_sources(self, card: ListingCard | None = None) -> dict[str, str]:
+        """Which source each checked field came from ("jsonld", "h1", "c-content", ...; "" none).
+
+        The fallback chains hide a redesign: items keep coming, from weaker sources. Health
+        checks compare these names with earlier runs to notice it.
+        """
+        return {
+            "title": self._title_sourced(card)[1],
+            "authors": self._authors_sourced(card)[1],
+            "published": self._published_sourced(card)[1],
+            "body": self.body_content.source,
+        }
+
+    def declared_values(self) -> dict[str, object]:
+        """What the page declares about itself in JSON-LD or meta tags (missing keys: nothing)."""
+        declared: dict[str, object] = {}
+        title = _first_sourced(
+            [("", self.head.ld("headline")), ("", self.head.meta("og:title", "twitter:title"))]
+        )[0]
+        if title:
+            declared["title"] = title
+        for raw in (
+            self.head.ld("datePublished"),
+            self.head.meta("article:published_time", "og:published_time"),
+        ):
+            parsed = parse_iso(raw) if isinstance(raw, str) else None
+            if parsed:
+                declared["published"] = parsed
+                break
+        names = [clean_text(name) for name in ld_names(self.head.ld("author"))]
+        if any(names):
+            declared["authors"] = [name for name in names if name]
+        return declared
+
+    def markup_values(self) -> dict[str, object]:
+        """What the page's visible markup says: h1, header date, byline (missing keys: nothing)."""
+        found: dict[str, object] = {}
+        title = self._headline_text()
+        if title:
+            found["title"] = title
+        raw = self._time_datetime()
+        published = parse_iso(raw) if raw else None
+        published = published or parse_visible_date(_UPDATED.sub("", self._date_line()))
+        if published:
+            found["published"] = published
+        names = self._byline_names()
+        if names:
+            found["authors"] = names
+        return found
+
     # --- the item -------------------------------------------------------------------------
 
     def to_item(self, card: ListingCard | None = None) -> ArticleItem:
@@ -382,12 +460,17 @@ class ArticlePage:
 
 
 def _first_text(candidates: list[object]) -> str:
-    for candidate in candidates:
+    return _first_sourced([("", candidate) for candidate in candidates])[0]
+
+
+def _first_sourced(candidates: list[tuple[str, object]]) -> tuple[str, str]:
+    """The first non-blank text among (source, value) pairs, with its source name."""
+    for source, candidate in candidates:
         if isinstance(candidate, str):
             text = clean_text(candidate)
             if text:
-                return text
-    return ""
+                return text, source
+    return "", ""
 
 
 def _caption_text(holder: Selector) -> str:
