@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 NEWS_FEED_SLUG = "news-feed"
 ARCHIVE_NAME = "articles.jsonl"
 SITE_NAME = "The Kyiv Independent"
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,8 @@ class PublishReport:
     skipped: int = 0
 
 
-def publish(store: StateStore, config: PublishConfig, now: datetime | None = None) -> PublishReport:
+def publish(store: StateStore, config: PublishConfig) -> PublishReport:
     """Write every feed from the store, then append unexported versions to the archive."""
-    now = now or datetime.now(UTC)
     config.output_dir.mkdir(parents=True, exist_ok=True)
     report = PublishReport()
     for slug in config.slugs:
@@ -94,11 +94,26 @@ def publish(store: StateStore, config: PublishConfig, now: datetime | None = Non
                 entries,
                 feed_base_url=config.feed_base_url,
                 update_policy=config.update_policy,
-                now=now,
+                now=feed_updated(stored),
             )
         )
     report.exported, report.skipped = export_archive(store, config.output_dir / ARCHIVE_NAME)
     return report
+
+
+def feed_updated(stored: list[StoredVersion]) -> datetime:
+    """When a feed's content last changed: the latest store time among its entries.
+
+    This, not the wall clock, is the feed's lastBuildDate/updated, so a store with nothing
+    new renders byte-identical feeds: the files are left alone and their ETags (content
+    hashes when served) stay the same. An empty feed has never changed: the Unix epoch.
+    """
+    times = [
+        moment
+        for version in stored
+        for moment in (version.first_seen, version.crawled_at, version.announced_at)
+    ]
+    return max(times, default=EMPTY_FEED_UPDATED)
 
 
 def feed_spec(slug: str, base_url: str, stored: list[StoredVersion]) -> FeedSpec:

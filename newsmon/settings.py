@@ -85,6 +85,34 @@ DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 
 # --- Incremental crawls, scheduling, serving (issue 6) ----------------------------------
 
+# Known articles published within this many hours (counted back from the newest stored
+# article, or from now if that is earlier) are revisited with a conditional request, so
+# updates are caught; an unchanged one costs a 304. 0 turns revisits off.
+NEWSMON_REVISIT_HOURS = 24
+# True walks every listing page up to NEWSMON_MAX_PAGES (no conditional listing requests, no
+# stop at a page of known articles): for a one-off backfill with a larger NEWSMON_MAX_PAGES.
+NEWSMON_FULL_WALK = False
+# Conditional GET for listing pages and revisits, with the validators the store remembers.
+DOWNLOADER_MIDDLEWARES["newsmon.middlewares.conditional.ConditionalRequestsMiddleware"] = 580
+# One run at a time per state file, however it was started (watch, cron, Scrapyd); first, so
+# a skipped run touches nothing.
+EXTENSIONS["newsmon.lock.CrawlLock"] = 0
+# `python -m newsmon watch`: the crawls of each cycle, in order (`tags` only if NEWSMON_TAGS
+# is not empty), and the interval when no --every is given (30s, 10m, 1h).
+NEWSMON_WATCH_CRAWLS = ["newsfeed", "tags"]
+NEWSMON_WATCH_EVERY = "10m"
+# Each wait is the interval plus or minus this share of it, so monitors started together do
+# not all knock at the same second.
+NEWSMON_WATCH_JITTER = 0.1
+# After this many failed cycles in a row the wait doubles each cycle, up to the maximum
+# (seconds): a site that is down is not hammered, and the watch comes back on its own.
+NEWSMON_WATCH_BACKOFF_AFTER = 3
+NEWSMON_WATCH_BACKOFF_MAX = 3600
+# `python -m newsmon serve`: loopback by default; put a reverse proxy in front, or pass
+# --host 0.0.0.0, to publish the feeds beyond this machine.
+NEWSMON_SERVE_HOST = "127.0.0.1"
+NEWSMON_SERVE_PORT = 8080
+
 # --- Faults and hostile input (issue 7) --------------------------------------------------
 
 # --- Run report and health checks (issue 8) ----------------------------------------------

@@ -682,6 +682,71 @@ class StateStore:
             )
 
 
+    def take_listing_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """Remove and return the validators saved for a listing URL; None if there were none.
+
+        A walk takes page 1's validators when it starts and saves them back only when it
+        completes, so their absence tells the next run that the last walk did not complete.
+        """
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT etag, last_modified FROM listing_validator WHERE url = ?", (url,)
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute("DELETE FROM listing_validator WHERE url = ?", (url,))
+            return (row[0], row[1])
+
+    # --- incremental crawling: what is known, what to revisit ------------------------------
+    # Article validators live in the listing_validator table too: it is keyed by URL, and an
+    # article URL (/<slug>/) never equals a listing URL (/tag/...), so no schema step is needed.
+
+    def article_validators(self, url: str) -> tuple[str | None, str | None]:
+        """Return the (ETag, Last-Modified) an article URL last answered with, or (None, None)."""
+        return self.listing_validators(url)
+
+    def save_article_validators(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Save the ETag and Last-Modified of an article page, for conditional revisits."""
+        self.save_listing_validators(url, etag, last_modified)
+
+    def known_urls(self, canonicals: Iterable[str]) -> set[str]:
+        """Return those of `canonicals` under which an article is stored (one query)."""
+        wanted = list(dict.fromkeys(canonicals))
+        if not wanted:
+            return set()
+        placeholders = ",".join("?" * len(wanted))
+        rows = self._connection().execute(
+            f"SELECT url FROM article_url WHERE url IN ({placeholders})", wanted
+        )
+        return {row[0] for row in rows}
+
+    def newest_published(self) -> datetime | None:
+        """Return the latest publication time among stored articles (UTC), None if none."""
+        row = self._connection().execute("SELECT MAX(published) FROM article").fetchone()
+        return _from_db_time(row[0]) if row and row[0] else None
+
+    def published_since(self, since: datetime, slugs: Iterable[str]) -> list[str]:
+        """Canonical URLs of articles of these listings published at or after `since`.
+
+        An article belongs to a listing when it was found in it or carries its tag (as in
+        `latest_for_feed`). Newest first.
+        """
+        wanted = list(dict.fromkeys(slugs))
+        if not wanted:
+            return []
+        placeholders = ",".join("?" * len(wanted))
+        rows = self._connection().execute(
+            "SELECT canonical_url FROM article WHERE published >= ? AND id IN ("
+            f"SELECT article_id FROM article_listing WHERE slug IN ({placeholders})"
+            f" UNION SELECT article_id FROM article_tag WHERE slug IN ({placeholders}))"
+            " ORDER BY published DESC, id DESC",
+            (to_db_time(since), *wanted, *wanted),
+        )
+        return [row[0] for row in rows]
+
+
 # One store per crawl, shared by every component of that crawl (pipelines, extensions,
 # middlewares). Weak keys: a finished crawler is not kept alive by this registry.
 _CRAWL_STORES: WeakKeyDictionary[Crawler, StateStore] = WeakKeyDictionary()

@@ -18,7 +18,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from newsmon.config import NewsmonConfigError
-from newsmon.runstatus import CONFIG_ERROR, run_exit_code
+from newsmon.lock import RunLocked
+from newsmon.runstatus import CONFIG_ERROR, RUN_FAILED, run_exit_code
 from newsmon.store import StateStoreError
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,19 @@ class Command(ScrapyCrawlCommand):
         crawler = self._create_crawler(args[0])
         running = self.crawler_process.crawl(crawler, **opts.spargs)
         configuration_failed: list[str] = []
+        locked: list[str] = []
+        crashed: list[str] = []
 
         def explain(error: BaseException) -> bool:
-            """Print a configuration error as one line; tell whether it was one."""
+            """Print a configuration error or a held lock as one line; tell whether it was."""
+            if isinstance(error, RunLocked):
+                # Another run is on it: skipping is the expected outcome, not a failure.
+                locked.append(str(error))
+                print(f"newsmon: {error}", file=sys.stderr)
+                logger.warning("%s", error)
+                return True
             if not isinstance(error, CONFIGURATION_ERRORS):
+                crashed.append(repr(error))
                 return False
             configuration_failed.append(str(error))
             # stderr as well as the log: LOG_LEVEL may hide the log, never this line.
@@ -58,8 +68,11 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if configuration_failed:
             self.exitcode = CONFIG_ERROR
-        elif self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+        elif locked:
+            self.exitcode = 0
+        elif self.crawler_process.bootstrap_failed or crashed:
+            # A crawl that died of an unexpected error did not run: cron must hear of it.
+            self.exitcode = RUN_FAILED
         else:
             self.exitcode = run_exit_code(crawler)
 

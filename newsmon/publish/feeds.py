@@ -166,10 +166,31 @@ def write_feeds(
     prepared = _prepare_all(entries, update_policy)
     rss_bytes = render_rss(spec, prepared, self_url=rss_url, now=now)
     atom_bytes = render_atom(spec, prepared, self_url=atom_url, now=now)
-    atomic_write_bytes(rss_path, rss_bytes)
-    atomic_write_bytes(atom_path, atom_bytes)
-    logger.info("wrote %s and %s (%d entries)", rss_path, atom_path, len(prepared))
+    written = [
+        path.name
+        for path, data in ((rss_path, rss_bytes), (atom_path, atom_bytes))
+        if _write_if_changed(path, data)
+    ]
+    if written:
+        logger.info("wrote %s (%d entries)", " and ".join(written), len(prepared))
+    else:
+        logger.debug("%s and %s unchanged", rss_path, atom_path)
     return rss_path, atom_path
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace `path` atomically unless it already holds `data`; tell whether it wrote.
+
+    An unchanged feed keeps its file, hence its modification time: servers keep answering
+    304 to readers' If-Modified-Since, and nothing is rewritten for nothing.
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    atomic_write_bytes(path, data)
+    return True
 
 
 @dataclass(frozen=True)
