@@ -7,9 +7,11 @@ pass through untouched: they belong to someone else.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -17,6 +19,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsmon.config import base_url_from_settings
 from newsmon.items import ArticleItem
+from newsmon.normalize.dates import is_plausible
 from newsmon.normalize.text import (
     clean_block_text,
     clean_markup,
@@ -31,10 +34,22 @@ from newsmon.store import body_fingerprint, get_store
 logger = logging.getLogger(__name__)
 
 
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def _safe_slug(slug: str) -> str:
+    """A tag slug made of [a-z0-9-] only: a hostile "../../x" or "..%2F..%2Fx" becomes "x"."""
+    if _SLUG.match(slug):
+        return slug
+    # Slugs end up in file names and URLs; nothing that could climb a folder gets through.
+    return _NOT_SLUG.sub("-", unquote(slug).lower()).strip("-")
+
+
 def _clean_tags(names: list[str], slugs: list[str]) -> tuple[list[str], list[str]]:
     """Clean tag names and slugs, dropping repeats while keeping the two lists aligned."""
     names = [clean_text(name) for name in names]
-    slugs = [clean_text(slug).strip("/").lower() for slug in slugs]
+    slugs = [_safe_slug(clean_text(slug).strip("/").lower()) for slug in slugs]
     if len(names) != len(slugs):
         # Not pairs: the page object is at fault; clean each list on its own rather than guess.
         return dedupe_keep_order(names), dedupe_keep_order(slugs)
@@ -103,6 +118,11 @@ def drop_reason(item: ArticleItem) -> str | None:
         return "naive_published"
     if item.modified is not None and item.modified.utcoffset() is None:
         return "naive_modified"
+    if not is_plausible(item.published) or (
+        item.modified is not None and not is_plausible(item.modified)
+    ):
+        # 1970 (an epoch zero) or 2999 is an extraction error; it would sit atop the feed.
+        return "implausible_date"
     if not item.body:
         return "missing_body"
     return None
@@ -155,7 +175,11 @@ class StorePipeline:
         """Build the pipeline for a crawl; NEWSMON_BASE_URL decides canonical URLs."""
         # A bad base URL stops the crawl with a clear message; NotConfigured would silently
         # run it without a store.
-        return cls(crawler, base_url_from_settings(crawler.settings))
+        pipeline = cls(crawler, base_url_from_settings(crawler.settings))
+        # Opened before the engine starts: a corrupt or foreign state file stops the crawl with
+        # its one-line message before any spider_opened/spider_closed handler runs.
+        get_store(crawler)
+        return pipeline
 
     def open_spider(self) -> None:
         """Open (or join) the crawl's state store now: a bad state file stops the crawl early."""

@@ -115,6 +115,43 @@ NEWSMON_SERVE_PORT = 8080
 
 # --- Faults and hostile input (issue 7) --------------------------------------------------
 
+# Built before every other extension: secrets are redacted from the log before Scrapy dumps
+# the overridden settings, then every setting is checked (an unknown NEWSMON_* name or a
+# value of the wrong type stops the run with one line, exit 2).
+EXTENSIONS["newsmon.redact.RedactSecrets"] = -30
+EXTENSIONS["newsmon.settingscheck.SettingsCheck"] = -20
+# Retries wait (Retry-After on 429/503, else exponential backoff) for that request only;
+# Scrapy's RetryMiddleware, which it replaces, retries at once and ignores Retry-After.
+DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.retry.RetryMiddleware"] = None  # type: ignore[assignment]
+DOWNLOADER_MIDDLEWARES["newsmon.middlewares.retry.RetryAfterMiddleware"] = 550
+# First wait before retrying a failed request, in seconds; doubled for each further attempt.
+NEWSMON_RETRY_BACKOFF = 1.0
+# Longest wait before a retry, in seconds. A server whose Retry-After asks for more is not
+# retried in this run (the next run asks again), so one page cannot hold a run up.
+NEWSMON_RETRY_AFTER_MAX = 60.0
+# The spider reports a page it could not get in one warning; Scrapy's "Gave up retrying"
+# error would say it twice.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+# Only HTML answers pages (a PDF is refused, not made into an "article"); a page declaring
+# the wrong charset over UTF-8 bytes is read as UTF-8. After decompression (590).
+DOWNLOADER_MIDDLEWARES["newsmon.middlewares.content.ContentCheckMiddleware"] = 560
+# Scrapy's HttpCompressionMiddleware, counting pages over DOWNLOAD_MAXSIZE as a drop reason.
+DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] = (
+    None  # type: ignore[assignment]
+)
+DOWNLOADER_MIDDLEWARES["newsmon.middlewares.size.SizeLimitMiddleware"] = 590
+# Requests and redirects leaving the site's origin (host and port), changing scheme (file:,
+# data:) or looping are refused with a reason; above RedirectMiddleware (600) to see them first.
+DOWNLOADER_MIDDLEWARES["newsmon.middlewares.guard.SiteGuardMiddleware"] = 610
+# A news page redirects once or twice (legacy permalink, trailing slash); Scrapy's 20 lets a
+# hostile chain run long.
+REDIRECT_MAX_TIMES = 5
+# The site never uses <meta http-equiv="refresh">; a hostile page could, to send the crawler
+# elsewhere.
+METAREFRESH_ENABLED = False
+# A dropped item is logged in one line (reason and URL), not followed by the whole item.
+LOG_FORMATTER = "newsmon.logformatter.OneLineLogFormatter"
+
 # --- Run report and health checks (issue 8) ----------------------------------------------
 
 # --- Rendering JavaScript-only pages (issue 9) -------------------------------------------

@@ -374,12 +374,13 @@ def test_newsfeed_and_tags_crawls_share_one_state(state_path: Path) -> None:
         assert store.listings_of(f"{SITE}/a/") == ["news-feed", "russia"]
 
 
-def test_store_error_surfaces_at_spider_open(state_path: Path) -> None:
+def test_store_error_surfaces_when_the_pipeline_is_built(state_path: Path) -> None:
+    # Before the engine starts: no spider_opened/spider_closed handler runs for a crawl that
+    # cannot have a store (issue 7).
     state_path.parent.mkdir(parents=True)
     state_path.write_text("not a database")
-    pipe = build_from_crawler(StorePipeline, crawler_for(state_path))
     with pytest.raises(Exception, match="not a SQLite database"):
-        pipe.open_spider()
+        build_from_crawler(StorePipeline, crawler_for(state_path))
 
 
 def test_clock_sets_first_seen(state_path: Path) -> None:
