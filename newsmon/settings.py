@@ -155,3 +155,38 @@ LOG_FORMATTER = "newsmon.logformatter.OneLineLogFormatter"
 # --- Run report and health checks (issue 8) ----------------------------------------------
 
 # --- Rendering JavaScript-only pages (issue 9) -------------------------------------------
+
+# "auto": plain HTTP, and a browser only for a page whose cards or body are filled in by
+# JavaScript; "always": every listing and article page through the browser; "never": none.
+NEWSMON_RENDER = "auto"
+# Decides which pages need the browser: it sees responses after redirects (600) and HTTP
+# decompression (590), and before conditional GET (580) counts them.
+DOWNLOADER_MIDDLEWARES["newsmon.middlewares.render.RenderMiddleware"] = 585
+# Plain HTTP/1.1 for every request. scrapy-playwright's handler, its driver and the browser
+# start on the first request with meta playwright=True: a run that renders nothing starts none.
+# (Merged into the handlers above, which stay off; that dict is typed by its None values.)
+DOWNLOAD_HANDLERS["http"] = "newsmon.browser.RenderingDownloadHandler"  # type: ignore[assignment]
+DOWNLOAD_HANDLERS["https"] = "newsmon.browser.RenderingDownloadHandler"  # type: ignore[assignment]
+# Debian's Chromium (`apt-get install chromium`); `playwright install` cannot fetch browsers
+# on these machines. --no-sandbox: the crawl may run as root, which Chromium's sandbox refuses.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ],
+}
+# One browser context, two pages at a time: a browser's memory grows with every open page.
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+# A page that takes longer than a plain download (DOWNLOAD_TIMEOUT) is not coming.
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Images, media, fonts, styles and iframes never change a page's text: the browser skips them.
+PLAYWRIGHT_ABORT_REQUEST = "newsmon.browser.abort_request"
