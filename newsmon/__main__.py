@@ -1,0 +1,7 @@
+"""`python -m newsmon`: see newsmon.cli."""
+
+import sys
+
+from newsmon.cli import main
+
+sys.exit(main())

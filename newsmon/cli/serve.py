@@ -1,0 +1,87 @@
+"""`python -m newsmon serve --port 8080`: serve the output folder read-only until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from scrapy.settings import Settings
+
+from newsmon.config import NewsmonConfigError
+from newsmon.serve import FeedServer, make_server, serve_in_thread
+
+logger = logging.getLogger(__name__)
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """--host and --port, defaulting to NEWSMON_SERVE_HOST / NEWSMON_SERVE_PORT."""
+    parser.add_argument(
+        "--host", default=None, help="address to bind (default NEWSMON_SERVE_HOST, 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port (default NEWSMON_SERVE_PORT, 8080; 0 picks a free one)",
+    )
+
+
+def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
+    """Bind the server for NEWSMON_OUTPUT_DIR and start it in a thread; log its address."""
+    output = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
+    host = args.host if args.host is not None else str(settings.get("NEWSMON_SERVE_HOST"))
+    port = args.port if args.port is not None else settings.getint("NEWSMON_SERVE_PORT", 8080)
+    if not 0 <= port <= 65535:
+        raise NewsmonConfigError(f"--port must be between 0 and 65535, not {port}")
+    output.mkdir(parents=True, exist_ok=True)
+    try:
+        server = make_server(output, host, port)
+    except OSError as error:
+        raise NewsmonConfigError(f"cannot serve on {host}:{port}: {error.strerror}") from error
+    serve_in_thread(server)
+    # Tests and scripts read this line for the address (with --port 0 the port is chosen here).
+    logger.info("serving %s on %s", output.absolute(), server.url)
+    return server
+
+
+def stop_server(server: FeedServer) -> None:
+    """Stop serving and free the port."""
+    server.shutdown()
+    server.server_close()
+
+
+class ServeCommand:
+    """Serve NEWSMON_OUTPUT_DIR over HTTP until SIGTERM or SIGINT."""
+
+    name = "serve"
+    help = "serve the output folder (feeds, archive) read-only over HTTP"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """--host, --port."""
+        add_server_arguments(parser)
+
+    def run(self, args: argparse.Namespace, settings: Settings) -> int:
+        """Serve until stopped; exit 0."""
+        stop = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            logger.info("received %s: stopping", signal.Signals(signum).name)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        server = start_server(args, settings)
+        try:
+            while not stop.wait(3600):
+                pass
+        finally:
+            stop_server(server)
+        logger.info("stopped")
+        return 0
+
+
+command = ServeCommand()

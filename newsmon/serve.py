@@ -1,0 +1,370 @@
+"""A read-only HTTP server for the output folder: feeds with validators, 304s and gzip.
+
+What subscribers' readers need and nothing more: GET and HEAD (405 otherwise), the feed media
+types, a content-based ETag (an unchanged feed keeps its ETag across runs, because publishing
+leaves an unchanged file alone) and Last-Modified with 304 answers, gzip when asked. Nothing
+outside the folder is reachable: no "..", no dot files (the publisher's temp files), no
+symlink that leads out, and directory indexes list only what is inside.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import html
+import logging
+import os
+import shutil
+import stat
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote, unquote, urlsplit
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    ".xml": "application/rss+xml; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+    # JSON lines: application/x-ndjson is the type most tools recognise.
+    ".jsonl": "application/x-ndjson; charset=utf-8",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+DEFAULT_TYPE = "application/octet-stream"
+# Text compresses ~5x; bigger files (a months-old archive) are sent as they are rather than
+# compressed in memory.
+GZIP_MAX_BYTES = 32 * 1024 * 1024
+# Compressed copies kept, newest used first: the feeds of one output folder.
+GZIP_CACHE_ENTRIES = 64
+ALLOWED_METHODS = "GET, HEAD"
+# A client that sends nothing for this long loses its thread.
+REQUEST_TIMEOUT_SECONDS = 30
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What identifies one version of a file: its content hash and modification time."""
+
+    digest: str
+    """sha256 of the content (hex)."""
+
+    mtime: float
+    """Modification time (seconds since the epoch)."""
+
+    @property
+    def etag(self) -> str:
+        """Strong ETag of the file as stored."""
+        return f'"{self.digest[:32]}"'
+
+    @property
+    def gzip_etag(self) -> str:
+        """Strong ETag of the gzip-encoded representation (a different byte sequence)."""
+        return f'"{self.digest[:32]}-gzip"'
+
+    @property
+    def last_modified(self) -> str:
+        """Last-Modified header value (HTTP date)."""
+        return formatdate(self.mtime, usegmt=True)
+
+
+class OutputFolder:
+    """The served folder: safe path resolution, cached content hashes, cached gzip copies."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).absolute()
+        self._lock = threading.Lock()
+        # (device, inode, size, mtime_ns) -> sha256: a file is hashed once per version.
+        self._digests: dict[tuple[int, int, int, int], str] = {}
+        self._gzipped: OrderedDict[str, bytes] = OrderedDict()
+
+    def resolve(self, url_path: str) -> Path | None:
+        """The file or folder a URL path names inside the root; None if it is not allowed."""
+        path = unquote(urlsplit(url_path).path, errors="strict")
+        if "\x00" in path or "\\" in path:
+            return None
+        parts = [part for part in path.split("/") if part]
+        # Dot segments and dot files: "..", and the publisher's ".name.tmp" files.
+        if any(part.startswith(".") for part in parts):
+            return None
+        real_root = os.path.realpath(self.root)
+        candidate = os.path.realpath(os.path.join(real_root, *parts))
+        if not _inside(candidate, real_root):
+            return None  # a symlink that leads out of the folder
+        return Path(candidate)
+
+    def validators(self, handle: IO[bytes]) -> Validators:
+        """Validators of an open file (hashing it only if this version was not seen)."""
+        info = os.fstat(handle.fileno())
+        key = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        with self._lock:
+            digest = self._digests.get(key)
+        if digest is None:
+            hasher = hashlib.sha256()
+            while chunk := handle.read(CHUNK):
+                hasher.update(chunk)
+            handle.seek(0)
+            digest = hasher.hexdigest()
+            with self._lock:
+                if len(self._digests) > 4 * GZIP_CACHE_ENTRIES:
+                    self._digests.clear()  # old versions: cheap to forget, cheap to redo
+                self._digests[key] = digest
+        return Validators(digest, info.st_mtime)
+
+    def gzipped(self, digest: str, handle: IO[bytes]) -> bytes:
+        """The gzip encoding of a file's content, cached by content hash."""
+        with self._lock:
+            cached = self._gzipped.get(digest)
+            if cached is not None:
+                self._gzipped.move_to_end(digest)
+                return cached
+        # mtime=0: the same content always compresses to the same bytes (one ETag).
+        data = gzip.compress(handle.read(), compresslevel=6, mtime=0)
+        with self._lock:
+            self._gzipped[digest] = data
+            while len(self._gzipped) > GZIP_CACHE_ENTRIES:
+                self._gzipped.popitem(last=False)
+        return data
+
+    def listing(self, folder: Path, url_path: str) -> bytes:
+        """An HTML index of a folder inside the root: visible files and folders only."""
+        real_root = os.path.realpath(self.root)
+        names = []
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.startswith(".") or not _inside(os.path.realpath(entry.path), real_root):
+                continue
+            names.append(entry.name + ("/" if entry.is_dir() else ""))
+        title = html.escape(url_path)
+        items = "".join(
+            f'<li><a href="{html.escape(quote(name))}">{html.escape(name)}</a></li>\n'
+            for name in names
+        )
+        page = (
+            f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>newsmon {title}"
+            f"</title></head>\n<body><h1>newsmon feeds: {title}</h1>\n<ul>\n{items}</ul>"
+            "</body></html>\n"
+        )
+        return page.encode("utf-8")
+
+
+def _inside(path: str, root: str) -> bool:
+    """Tell whether a resolved path is the root or under it."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def content_type(path: Path) -> str:
+    """The media type a file is served with, by its extension."""
+    return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Tell whether an Accept-Encoding header admits gzip (q=0 refuses it)."""
+    if not header:
+        return False
+    for part in header.split(","):
+        token, _, params = part.strip().partition(";")
+        if token.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        quality = params.strip().lower()
+        if quality.startswith("q="):
+            try:
+                return float(quality[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
+
+
+def etag_matches(header: str, tags: tuple[str, ...]) -> bool:
+    """If-None-Match: "*" or any listed tag equal to one of ours (weak comparison)."""
+    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in wanted or any(tag in wanted for tag in tags)
+
+
+def not_modified_since(header: str, mtime: float) -> bool:
+    """If-Modified-Since: the file is not newer than the date the client holds."""
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return int(mtime) <= since.timestamp()
+
+
+class FeedRequestHandler(BaseHTTPRequestHandler):
+    """GET/HEAD on the output folder; every other method gets 405."""
+
+    server: FeedServer
+    timeout = REQUEST_TIMEOUT_SECONDS
+    server_version = "newsmon"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        """Send a file (or a folder index), or 304 when the client's copy is current."""
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        """The headers of the GET, without the body."""
+        self._serve(send_body=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # BaseHTTPRequestHandler looks up do_<METHOD>; any method but GET/HEAD is refused
+        # with 405 rather than 501, so clients learn what is allowed.
+        if name.startswith("do_"):
+            return self._method_not_allowed
+        raise AttributeError(name)
+
+    def _method_not_allowed(self) -> None:
+        self._plain(405, "method not allowed: this server is read-only\n", Allow=ALLOWED_METHODS)
+
+    def _serve(self, *, send_body: bool) -> None:
+        folder = self.server.folder
+        try:
+            target = folder.resolve(self.path)
+        except UnicodeDecodeError:
+            target = None
+        if target is None:
+            self._plain(404, "not found\n")
+            return
+        try:
+            info = target.stat()
+        except OSError:
+            self._plain(404, "not found\n")
+            return
+        if stat.S_ISDIR(info.st_mode):
+            self._serve_folder(target, send_body=send_body)
+        elif stat.S_ISREG(info.st_mode):
+            self._serve_file(target, send_body=send_body)
+        else:
+            self._plain(404, "not found\n")
+
+    def _serve_folder(self, target: Path, *, send_body: bool) -> None:
+        path = urlsplit(self.path).path
+        if not path.endswith("/"):
+            # Relative links in the index need the trailing slash.
+            self._plain(301, "moved\n", Location=quote(path + "/"))
+            return
+        body = self.server.folder.listing(target, unquote(path))
+        self._respond(200, body, "text/html; charset=utf-8", {}, send_body=send_body)
+
+    def _serve_file(self, target: Path, *, send_body: bool) -> None:
+        folder = self.server.folder
+        try:
+            handle = target.open("rb")
+        except OSError:
+            self._plain(404, "not found\n")
+            return
+        with handle:
+            validators = folder.validators(handle)
+            size = os.fstat(handle.fileno()).st_size
+            kind = content_type(target)
+            compress = (
+                kind != DEFAULT_TYPE
+                and size <= GZIP_MAX_BYTES
+                and accepts_gzip(self.headers.get("Accept-Encoding"))
+            )
+            headers = {
+                "ETag": validators.gzip_etag if compress else validators.etag,
+                "Last-Modified": validators.last_modified,
+                # Readers may keep a copy but must ask (cheaply, with a 304) before using it.
+                "Cache-Control": "no-cache",
+            }
+            if kind != DEFAULT_TYPE:
+                headers["Vary"] = "Accept-Encoding"
+            if_none_match = self.headers.get("If-None-Match")
+            if if_none_match is not None:
+                fresh = etag_matches(if_none_match, (validators.etag, validators.gzip_etag))
+            else:
+                since = self.headers.get("If-Modified-Since")
+                fresh = since is not None and not_modified_since(since, validators.mtime)
+            if fresh:
+                self._head(304, headers)
+                return
+            if compress:
+                headers["Content-Encoding"] = "gzip"
+                body = folder.gzipped(validators.digest, handle)
+                self._respond(200, body, kind, headers, send_body=send_body)
+                return
+            headers["Content-Type"] = kind
+            headers["Content-Length"] = str(size)
+            self._head(200, headers)
+            if send_body:
+                shutil.copyfileobj(handle, self.wfile, CHUNK)
+
+    def _respond(
+        self, status: int, body: bytes, kind: str, headers: dict[str, str], *, send_body: bool
+    ) -> None:
+        headers = {**headers, "Content-Type": kind, "Content-Length": str(len(body))}
+        self._head(status, headers)
+        if send_body:
+            self.wfile.write(body)
+
+    def _plain(self, status: int, text: str, **extra: str) -> None:
+        body = text.encode("utf-8")
+        headers = {"Content-Type": "text/plain; charset=utf-8", "Content-Length": str(len(body))}
+        self._head(status, {**headers, **extra})
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _head(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response_only(status)
+        self.send_header("Date", self.date_time_string())
+        self.send_header("Server", self.server_version)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self._log_access(status, headers.get("Content-Length", "-"))
+
+    def _log_access(self, status: int, length: str) -> None:
+        # %r: a request line is client input; repr keeps control characters out of the log.
+        logger.info(
+            "%s %s %r %d %s %r",
+            self.client_address[0],
+            self.command,
+            self.path,
+            status,
+            length,
+            self.headers.get("User-Agent", "") if self.headers else "",
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Route the standard library's own messages (bad requests) to our logger."""
+        logger.warning("%s %s", self.client_address[0], format % args)
+
+
+class FeedServer(ThreadingHTTPServer):
+    """A threaded HTTP server for one output folder."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], folder: OutputFolder) -> None:
+        self.folder = folder
+        super().__init__(address, FeedRequestHandler)
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, e.g. http://127.0.0.1:8080/."""
+        host, port = self.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        shown = f"[{name}]" if ":" in name else name
+        return f"http://{shown}:{port!s}/"
+
+
+def make_server(output_dir: Path, host: str, port: int) -> FeedServer:
+    """Bind a server for `output_dir` (port 0: any free port; see `FeedServer.url`)."""
+    return FeedServer((host, port), OutputFolder(output_dir))
+
+
+def serve_in_thread(server: FeedServer) -> threading.Thread:
+    """Serve from a daemon thread; stop with `server.shutdown()` then `server.server_close()`."""
+    thread = threading.Thread(target=server.serve_forever, name="newsmon-serve", daemon=True)
+    thread.start()
+    return thread
