@@ -154,6 +154,60 @@ LOG_FORMATTER = "newsmon.logformatter.OneLineLogFormatter"
 
 # --- Run report and health checks (issue 8) ----------------------------------------------
 
+# Audits each article against its own page (which source gave each field, agreement with the
+# page's JSON-LD/meta) and counts how listing cards were found, before the pipelines. Merged
+# with any spider middlewares another section registers.
+SPIDER_MIDDLEWARES = {
+    **globals().get("SPIDER_MIDDLEWARES", {}),
+    "newsmon.middlewares.audit.AuditMiddleware": 950,
+}
+# Holds back items that look broken (tiny body, contradicting the page's own JSON-LD/meta, a
+# field from a source no healthy run used): after validate (200), before store (300), so a
+# held item is never stored, published or exported; the next good extraction publishes it.
+ITEM_PIPELINES["newsmon.quarantine.QuarantinePipeline"] = 250
+# Health checks, run history, output/health.xml and the run report when a run ends; after
+# publishing (500) and RunOutcome (510), so the report sees what they did.
+EXTENSIONS["newsmon.extensions_health.HealthAtClose"] = 520
+# Health checks and quarantine; with either off, the run report is still written.
+NEWSMON_HEALTH_ENABLED = True
+NEWSMON_HEALTH_QUARANTINE = True
+# Baselines are this run's figures summed over this many recent healthy runs of the spider.
+NEWSMON_HEALTH_BASELINE_RUNS = 10
+# Fewer articles than this (a quiet incremental run) are too few to judge shares by.
+NEWSMON_HEALTH_MIN_SAMPLE = 5
+# Which sources an item may come from is learned once healthy runs saw this many items;
+# until then the site's known sources and fallbacks are allowed.
+NEWSMON_HEALTH_MIN_BASELINE_ITEMS = 20
+# A field's coverage fails this far (or 3 sigma, if wider) below its baseline.
+NEWSMON_HEALTH_COVERAGE_DROP = 0.25
+# Coverage every run must reach, baseline or not (share of articles with the field).
+NEWSMON_HEALTH_REQUIRED_COVERAGE = {"title": 0.95, "body": 0.95, "published": 0.95}
+# A field's usual source giving it this much (or 3 sigma) less than in the baseline: the
+# markup changed, even if a fallback still finds a value.
+NEWSMON_HEALTH_SOURCE_DROP = 0.25
+# With no baseline yet, at least this share of each field must come from the known markup.
+NEWSMON_HEALTH_MIN_PRIMARY_SHARE = 0.5
+# Share of articles whose markup may contradict their JSON-LD/meta, above the baseline.
+NEWSMON_HEALTH_MAX_DISAGREEMENT = 0.1
+# A body under this many words is tiny: the site's shortest briefs are one 7-word sentence.
+NEWSMON_HEALTH_MIN_BODY_WORDS = 5
+# Share of empty or tiny bodies tolerated above the baseline.
+NEWSMON_HEALTH_MAX_TINY_SHARE = 0.05
+# Listing pages without a single card tolerated in one run.
+NEWSMON_HEALTH_MAX_EMPTY_LISTINGS = 0
+# No new article for longer than this fails a run while the usual gap is not learned; then
+# the limit is NEWSMON_HEALTH_STALE_FACTOR times the longest of the recent gaps between runs
+# that found new articles (nights included), and at least NEWSMON_HEALTH_STALE_MIN_HOURS.
+NEWSMON_HEALTH_STALE_HOURS = 24.0
+NEWSMON_HEALTH_STALE_FACTOR = 2.0
+NEWSMON_HEALTH_STALE_MIN_HOURS = 1.0
+# Newest events kept in output/health.xml.
+NEWSMON_HEALTH_FEED_SIZE = 50
+# Run reports go to this folder ("": reports/ beside NEWSMON_STATE_PATH); the newest
+# NEWSMON_REPORT_KEEP of each spider are kept.
+NEWSMON_REPORT_DIR = ""
+NEWSMON_REPORT_KEEP = 500
+
 # --- Rendering JavaScript-only pages (issue 9) -------------------------------------------
 
 # "auto": plain HTTP, and a browser only for a page whose cards or body are filled in by

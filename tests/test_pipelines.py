@@ -107,10 +107,12 @@ def state_path(tmp_path: Path) -> Path:
 # --- settings ------------------------------------------------------------------------------------
 
 
-def test_project_enables_the_three_pipelines_in_order() -> None:
+def test_project_enables_the_pipelines_in_order() -> None:
+    # The health quarantine (issue 8) sits between validate and store: a held item is never stored.
     assert project_settings.ITEM_PIPELINES == {
         "newsmon.pipelines.CleanPipeline": 100,
         "newsmon.pipelines.ValidatePipeline": 200,
+        "newsmon.quarantine.QuarantinePipeline": 250,
         "newsmon.pipelines.StorePipeline": 300,
     }
 
