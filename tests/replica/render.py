@@ -155,7 +155,11 @@ class ClientRendering(Hook):
     def _data(self, request: Request) -> Response:
         """`/_next/data/<build>/<page path>.json`: what the app needs to fill the page in."""
         rest = request.path.removeprefix(DATA_PREFIX)
-        if rest == request.path or not rest.endswith(".json") or request.method != "GET":
+        if (
+            rest == request.path
+            or not rest.endswith(".json")
+            or request.method not in ("GET", "HEAD")
+        ):
             return _json(404, {"notFound": True})
         stem = rest.removesuffix(".json")
         page_path = "/" if stem == "index" else f"/{stem}/"
