@@ -1,9 +1,10 @@
 """Render JavaScript-only pages in a browser, and only those (NEWSMON_RENDER).
 
 - "auto" (default): every page is fetched over plain HTTP. A listing without article cards, or
-  an article without headline or body, whose HTML shows the marks of a client-rendered app
-  (Next.js, Nuxt, an empty app root), is requested again through scrapy-playwright, waiting
-  for the cards or the body to appear. Every other page stays plain HTTP.
+  an article without headline or body (or whose body container is empty), whose HTML shows
+  the marks of a client-rendered app (Next.js, Nuxt, an empty app root), is requested again
+  through scrapy-playwright, waiting for the cards or the body to appear. Every other page
+  stays plain HTTP.
 - "always": every listing and article page goes through the browser (and nothing else).
 - "never": no page does; this middleware is off and the browser is never loaded.
 
