@@ -48,7 +48,9 @@ class ContentCheckMiddleware:
         media_type = _media_type(response)
         if media_type and media_type not in wanted:
             self._count("refused/not_html")
-            raise RefusedRequest("not_html", f"refused a {media_type} answer: a page must be HTML")
+            raise RefusedRequest(
+                "not_html", f"refused an answer of type {media_type}: a page must be HTML"
+            )
         if isinstance(response, TextResponse) and media_type in HTML_TYPES:
             return self._utf8_if_mislabelled(response)
         return response
