@@ -18,7 +18,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings, check_writable_dir
-from newsmon.health import RECOVERED, Baseline, HealthFailure, PastRun, evaluate
+from newsmon.health import RECOVERED, Baseline, HealthFailure, PastRun, evaluate, to_announce
 from newsmon.publish.feeds import feed_url
 from newsmon.publish.health_feed import HEALTH_FEED_NAME, write_health_feed
 from newsmon.report import build_report, prune_reports, report_dir, report_path, summary_lines
@@ -146,11 +146,12 @@ class HealthAtClose:
     ) -> None:
         """Store the run and its events, then rewrite the health feed from the store."""
         spider = self.health.spider_name
+        announced, recovered = to_announce(failures, history, now, self.health.config)
         events = [
             HealthEventRecord(now, spider, f.check, f.field, f.message, f.example_url)
-            for f in failures
+            for f in announced
         ]
-        if not failures and history and not history[0].healthy:
+        if recovered:
             failed_runs = next(
                 (index for index, run in enumerate(history) if run.healthy), len(history)
             )

@@ -99,6 +99,7 @@ class HealthConfig:
     stale_factor: float = 2.0
     stale_min_hours: float = 1.0
     feed_size: int = 50
+    remind_hours: float = 24.0
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> HealthConfig:
@@ -124,6 +125,7 @@ class HealthConfig:
             stale_factor=settings.getfloat("NEWSMON_HEALTH_STALE_FACTOR", 2.0),
             stale_min_hours=settings.getfloat("NEWSMON_HEALTH_STALE_MIN_HOURS", 1.0),
             feed_size=settings.getint("NEWSMON_HEALTH_FEED_SIZE", 50),
+            remind_hours=settings.getfloat("NEWSMON_HEALTH_REMIND_HOURS", 24.0),
         )
         config.validate()
         return config
@@ -161,9 +163,10 @@ class HealthConfig:
         for name, number in others.items():
             if number < 0:
                 raise NewsmonConfigError(f"{name} must not be negative, not {number}")
-        if self.stale_hours <= 0 or self.stale_factor <= 0:
+        if self.stale_hours <= 0 or self.stale_factor <= 0 or self.remind_hours <= 0:
             raise NewsmonConfigError(
-                "NEWSMON_HEALTH_STALE_HOURS and NEWSMON_HEALTH_STALE_FACTOR must be positive"
+                "NEWSMON_HEALTH_STALE_HOURS, NEWSMON_HEALTH_STALE_FACTOR and "
+                "NEWSMON_HEALTH_REMIND_HOURS must be positive"
             )
         unknown = set(self.required_coverage) - set(COVERAGE_FIELDS)
         if unknown:
@@ -219,6 +222,8 @@ class PastRun:
     healthy: bool
     new_items: int
     metrics: Metrics
+    failed: frozenset[tuple[str, str]] = frozenset()
+    """(check, field) of each check that failed in that run."""
 
 
 @dataclass(frozen=True)
@@ -519,6 +524,38 @@ def evaluate(
         *check_listings(metrics, examples, config),
         *check_stale(history, new_items, now, config),
     ]
+
+
+def to_announce(
+    failures: Sequence[HealthFailure],
+    history: Sequence[PastRun],
+    now: datetime,
+    config: HealthConfig,
+) -> tuple[list[HealthFailure], bool]:
+    """Which failures go to the health feed this run, and whether to announce a recovery.
+
+    A reader wants to hear when a check starts failing, a reminder every
+    NEWSMON_HEALTH_REMIND_HOURS while it keeps failing, and when the crawl is healthy again;
+    not the same news every ten minutes. (The log and the exit code say it on every run.)
+    """
+    if not failures:
+        return [], bool(history) and not history[0].healthy
+    remind = timedelta(hours=config.remind_hours)
+    announced = []
+    for failure in failures:
+        key = (failure.check, failure.field)
+        streak = []
+        for run in history:
+            if key not in run.failed:
+                break
+            streak.append(run)
+        if not streak:
+            announced.append(failure)
+            continue
+        started = streak[-1].finished_at
+        if (now - started) // remind > (history[0].finished_at - started) // remind:
+            announced.append(failure)
+    return announced, False
 
 
 def _share_above(

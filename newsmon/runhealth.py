@@ -42,7 +42,13 @@ class RunHealth:
             # articles, even with some unhealthy runs among them.
             limit = max(self.config.baseline_runs * 3, 60)
             self._history = [
-                PastRun(run.finished_at, run.healthy, run.new_items, run.metrics)
+                PastRun(
+                    run.finished_at,
+                    run.healthy,
+                    run.new_items,
+                    run.metrics,
+                    frozenset((str(f.get("check")), str(f.get("field"))) for f in run.failures),
+                )
                 for run in get_store(self.crawler).health_runs(self.spider_name, limit)
             ]
         return self._history

@@ -201,8 +201,10 @@ NEWSMON_HEALTH_MAX_EMPTY_LISTINGS = 0
 NEWSMON_HEALTH_STALE_HOURS = 24.0
 NEWSMON_HEALTH_STALE_FACTOR = 2.0
 NEWSMON_HEALTH_STALE_MIN_HOURS = 1.0
-# Newest events kept in output/health.xml.
+# Newest events kept in output/health.xml. A check is announced there when it starts failing,
+# again every NEWSMON_HEALTH_REMIND_HOURS while it keeps failing, and a recovery when all pass.
 NEWSMON_HEALTH_FEED_SIZE = 50
+NEWSMON_HEALTH_REMIND_HOURS = 24.0
 # Run reports go to this folder ("": reports/ beside NEWSMON_STATE_PATH); the newest
 # NEWSMON_REPORT_KEEP of each spider are kept.
 NEWSMON_REPORT_DIR = ""

@@ -793,10 +793,11 @@ class StateStore:
         ]
 
     def latest_health_events(self, limit: int) -> list[HealthEventRecord]:
-        """Return the newest `limit` health events, newest first."""
+        """Return the newest `limit` health events, newest run first."""
         rows = self._connection().execute(
             "SELECT id, at, spider, check_name, field, message, example_url FROM health_event"
-            " ORDER BY id DESC LIMIT ?",
+            # Newest run first; within a run, its checks in the order they ran.
+            " ORDER BY at DESC, id LIMIT ?",
             (limit,),
         )
         return [

@@ -61,13 +61,14 @@ def render_health_rss(
         entry.guid(event_guid(event), permalink=False)
         entry.pubDate(event.at)
         entry.category({"term": event.check})
-        if event.example_url.startswith(("http://", "https://")):
-            entry.link(href=event.example_url)
+        # A page that shows the problem; else the monitored site (feed readers want a link).
+        has_page = event.example_url.startswith(("http://", "https://"))
+        entry.link(href=event.example_url if has_page else site_link)
         example = ""
         if event.example_url:
             link = html.escape(event.example_url)
             example = f'<p>Example: <a href="{link}">{link}</a></p>'
-        entry.description(f"<p>{html.escape(xml_safe(event.message))}</p>{example}")
+        entry.description(f"<p>{html.escape(xml_safe(event.message), quote=False)}</p>{example}")
     return _gmt_dates(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
