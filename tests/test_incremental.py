@@ -210,3 +210,28 @@ def test_a_full_walk_can_be_forced(replica_small: Any, tmp_path: Path) -> None:
     assert not any(entry["if_none_match"] for entry in listings)
     assert forced.items == []  # known articles are still not fetched: only revisits
     assert all(entry["if_none_match"] for entry in articles)
+
+
+def test_a_run_that_cannot_write_its_store_exits_1_and_loses_nothing(
+    replica_small: Any, tmp_path: Path
+) -> None:
+    first = crawl("newsfeed", replica_small, tmp_path)
+    # The store refuses new versions, as a full disk would (root ignores file permissions).
+    with sqlite3.connect(first.state_path) as db:
+        db.execute(
+            "CREATE TRIGGER refuse_versions BEFORE INSERT ON version"
+            " BEGIN SELECT RAISE(ABORT, 'simulated: database or disk is full'); END"
+        )
+    published = replica_small.post("/__replica__/publish?count=2")
+
+    failed = run_crawl(
+        "newsfeed", replica_small.base_url, tmp_path, settings={"NEWSMON_MAX_PAGES": "3"}
+    )
+
+    assert failed.returncode == 1, "cron must hear of a run that could not store its articles"
+    assert "run failed: the state store could not be written" in failed.log
+    assert "walk incomplete" in failed.log
+    with sqlite3.connect(first.state_path) as db:
+        db.execute("DROP TRIGGER refuse_versions")
+    recovered = crawl("newsfeed", replica_small, tmp_path)
+    assert {item["url"] for item in recovered.items} == {article["url"] for article in published}

@@ -183,9 +183,15 @@ class Watcher:
             remaining = max(0.0, wait - (time.monotonic() - started))
             note = ""
             if failures:
-                note = f" ({failures} failed cycle{'s' if failures > 1 else ''} in a row"
-                note += ": backing off)" if failures >= self.plan.backoff_after else ")"
-            logger.info("cycle %d done; next cycle in %.1f s%s", cycle, remaining, note)
+                note = f"; {failures} failed cycle{'s' if failures > 1 else ''} in a row"
+                note += ", backing off" if failures >= self.plan.backoff_after else ""
+            logger.info(
+                "cycle %d done; next cycle in %.1f s (%.1f s after this one started%s)",
+                cycle,
+                remaining,
+                wait,
+                note,
+            )
             self._stop.wait(remaining)
         logger.info("stopped")
         return 0
@@ -203,6 +209,10 @@ class Watcher:
         """Run one `scrapy crawl` to its end and return its exit status."""
         started = time.monotonic()
         logger.info("crawl %s started", spider)
+        # The child starts with SIGINT ignored until Scrapy installs its own handler: a SIGINT
+        # that lands while Python is still importing would otherwise end it with a
+        # KeyboardInterrupt traceback. One lost that early just lets that run finish.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             # Its own process group: a Ctrl-C in the terminal reaches the watch only, which
             # then forwards exactly one SIGINT.
@@ -210,6 +220,8 @@ class Watcher:
         except OSError as error:
             logger.error("crawl %s could not start: %s", spider, error)
             return 1
+        finally:
+            signal.signal(signal.SIGINT, previous)
         self._child, self._forwarded = child, False
         try:
             code = child.wait()
