@@ -20,6 +20,7 @@ from scrapy.exceptions import UsageError
 from newsmon.config import NewsmonConfigError
 from newsmon.lock import RunLocked
 from newsmon.runstatus import CONFIG_ERROR, RUN_FAILED, run_exit_code
+from newsmon.settingscheck import check_settings
 from newsmon.store import StateStoreError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,14 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider: scrapy crawl newsfeed|tags")
         assert self.crawler_process
         crawler = self._create_crawler(args[0])
+        try:
+            # Every setting's type and name, before the spider reads any (issue 7).
+            check_settings(crawler.settings)
+        except NewsmonConfigError as error:
+            print(f"newsmon: {error}", file=sys.stderr)
+            logger.error("newsmon cannot run: %s", error)
+            self.exitcode = CONFIG_ERROR
+            return
         running = self.crawler_process.crawl(crawler, **opts.spargs)
         configuration_failed: list[str] = []
         locked: list[str] = []
