@@ -2,8 +2,8 @@
 
 Scrapy logs every overridden setting at start-up ("Overridden settings: {...}"), including
 HTTPAUTH_PASS or AWS_SECRET_ACCESS_KEY given with `-s`, and any URL it logs keeps its
-`user:password@`. The `RedactSecrets` extension, built before that dump, puts a filter on
-the log handlers that rewrites every record (message, arguments and traceback alike):
+`user:password@`. The `RedactSecrets` extension, built before that dump, makes every log
+record from then on be rewritten as it is created (message, arguments and traceback alike):
 
 - the `user:password@` (or `token@`) part of any URL becomes `***@`;
 - the value of any setting whose name says it is secret (PASS, PASSWORD, SECRET, TOKEN, KEY,
@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
@@ -64,40 +65,44 @@ class Redactor:
         return redact_url(text)
 
 
-class RedactingFilter(logging.Filter):
-    """A handler filter that redacts each record before it is formatted."""
-
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message and traceback text; never drop a record."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is logging's problem, not a secret
-            return True
-        clean = self.redactor(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redactor(record.exc_text)
-        return True
+def redact_record(record: logging.LogRecord, redactor: Redactor) -> None:
+    """Rewrite a log record's message and traceback text in place."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string is logging's problem, not a secret
+        return
+    clean = redactor(message)
+    if clean != message:
+        record.msg, record.args = clean, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redactor(record.exc_text)
 
 
-# One filter for the process: a second crawl in the same process adds its secrets to it.
+# One redactor for the process: a second crawl in the same process adds its secrets to it.
 _REDACTOR = Redactor()
-_FILTER = RedactingFilter(_REDACTOR)
+_installed = False
 
 
 def install(settings: BaseSettings) -> Redactor:
-    """Redact this crawl's secrets in every handler of the root logger."""
+    """Redact this crawl's secrets (and URL credentials) in every log record from now on.
+
+    A record factory, not a handler filter: Scrapy replaces its root handler once the
+    settings are applied, and a LOG_FILE handler or any other one is covered all the same.
+    """
+    global _installed
     _REDACTOR.add(secret_values(settings))
-    for handler in logging.getLogger().handlers:
-        if _FILTER not in handler.filters:
-            handler.addFilter(_FILTER)
+    if not _installed:
+        make_record = logging.getLogRecordFactory()
+
+        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = make_record(*args, **kwargs)
+            redact_record(record, _REDACTOR)
+            return record
+
+        logging.setLogRecordFactory(redacting_factory)
+        _installed = True
     return _REDACTOR
 
 

@@ -25,7 +25,7 @@ import pytest
 from tests.conftest import Replica, start_replica
 from tests.crawling import CrawlResult, run_crawl
 from tests.published import archive_lines, check_archive, check_feeds
-from tests.replica.faults import HOSTILE_CARDS, PASSWD_MARKER
+from tests.replica.faults import HOSTILE_CARDS, PASSWD_MARKER, PLANTED_PASSWORD
 
 # Each bad page, the stat that counts it, and words its log line must hold.
 DROPPED: dict[str, tuple[str, str]] = {
@@ -44,6 +44,7 @@ DROPPED: dict[str, tuple[str, str]] = {
     "/hostile-meta-refresh/": ("newsmon/dropped/missing_body", "Dropped (missing body)"),
     "/tag/war/": ("newsmon/articles/not_article", "listing page, not an article"),
     "/hostile-missing-article/": ("newsmon/articles/http_404", "HTTP 404"),
+    "/hostile-credentials/": ("newsmon/refused/credentials", "user name or password"),
 }
 # Badly dressed articles: kept, once, with what they should read.
 KEPT = (
@@ -115,19 +116,36 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileRuns]:
 
 
 def problem_lines(log: str, url: str) -> list[str]:
-    """WARNING and ERROR lines about the page at `url` (not run-level reports citing it)."""
+    """WARNING and ERROR lines reporting the page at `url`: they end with its URL.
+
+    Run-level lines (health checks, the summary of an incomplete listing walk) may cite a
+    page as an example of a problem across the run; they are not the page's own line.
+    """
     lines = []
     for line in log.splitlines():
         match = LOG_LINE.match(line)
         if not match or any(word in match["logger"] for word in RUN_REPORTS):
             continue
-        if re.search(re.escape(url) + r"(?![\w-])", line):
+        if line.rstrip().endswith(url):
             lines.append(line)
     return lines
 
 
+def page_url(base_url: str, path: str) -> str:
+    """The URL newsmon reports for a hostile page (after its redirects, credentials hidden)."""
+    if path == "/hostile-credentials/":
+        return base_url.replace("://", "://***@", 1) + path
+    if path == "/hostile-redirect-loop/":
+        return base_url + "/hostile-redirect-loop-b/"  # the hop whose redirect closed the loop
+    return base_url + path
+
+
 def test_every_hostile_card_is_covered() -> None:
-    paths = {card.href for card in HOSTILE_CARDS if not card.href.startswith("{trap}")}
+    paths = {
+        card.href.removeprefix("{credentials}")
+        for card in HOSTILE_CARDS
+        if not card.href.startswith("{trap}")
+    }
     assert paths == set(DROPPED) | set(KEPT)
 
 
@@ -147,7 +165,7 @@ def test_both_runs_finish_without_a_traceback(runs: HostileRuns) -> None:
 @pytest.mark.parametrize("spider", ["newsfeed", "tags"])
 def test_a_bad_page_gets_one_clear_line(runs: HostileRuns, spider: str, path: str) -> None:
     result = runs.newsfeed if spider == "newsfeed" else runs.tags
-    url = runs.replica.base_url + path
+    url = page_url(runs.replica.base_url, path)
     lines = problem_lines(result.log, url)
     assert len(lines) == 1, f"{url}: {len(lines)} lines: {lines}"
     assert DROPPED[path][1] in lines[0], lines[0]
@@ -205,7 +223,11 @@ def test_feeds_and_archive_stay_valid_and_leak_nothing(runs: HostileRuns) -> Non
         check_archive(result.output_dir)
     outputs = [p for p in runs.workdir.rglob("*") if p.is_file()]
     for path in outputs:
-        assert PASSWD_MARKER not in path.read_bytes().decode("utf-8", "replace"), path
+        content = path.read_bytes().decode("utf-8", "replace")
+        assert PASSWD_MARKER not in content, path
+        assert PLANTED_PASSWORD not in content, path
+    for result in (runs.newsfeed, runs.tags):
+        assert PLANTED_PASSWORD not in result.log
     # The "../../x" tag slug made no file, inside the output folder or above it.
     assert not list(runs.workdir.rglob("x.*"))
     assert not [p for p in runs.workdir.parent.glob("x.*")]

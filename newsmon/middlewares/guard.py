@@ -10,6 +10,7 @@ counted under `newsmon/refused/<reason>`:
 
 - `offsite`: a request, or a redirect target, on another host or port;
 - `scheme`: a redirect (or request) to anything but http(s): file://, data:, ftp:, ...;
+- `credentials`: a URL with a `user:password@` part (a planted link, say);
 - `redirect_loop`: a redirect back to a URL already visited in the same chain.
 
 It sits just above RedirectMiddleware (600), so it sees a redirect before it is followed.
@@ -61,6 +62,9 @@ class SiteOrigin:
         scheme = parts.scheme.lower()
         if scheme not in DEFAULT_PORTS:
             return "scheme", f"a {scheme or 'relative'}: URL, not http(s)"
+        if parts.username is not None or parts.password is not None:
+            # Credentials would be sent to whoever planted the link, and land in every log.
+            return "credentials", "a URL carrying a user name or password"
         if (parts.hostname or "").lower() not in self.hosts:
             return "offsite", "another site"
         if self.port is None:
@@ -111,12 +115,15 @@ class SiteGuardMiddleware:
 
     def _refuse(self, request: Request, reason: str, message: str) -> None:
         """Count the refusal and end the request; its errback, if any, reports it."""
+        # RobotsTxtMiddleware asks for the robots.txt of every origin a page request names;
+        # that refusal goes with the page's own, so it is counted apart and not logged.
+        robots = bool(request.meta.get("dont_obey_robotstxt"))
         stats = self.crawler.stats
         if stats is not None:
-            stats.inc_value(f"newsmon/refused/{reason}")
-        # The spider's errback logs the failure in one line with the page it was fetching;
-        # a request nobody will report (robots.txt, say) gets its line here.
-        level = logging.DEBUG if request.errback else logging.WARNING
+            stats.inc_value(f"newsmon/refused/{'robots/' if robots else ''}{reason}")
+        # The spider's errback logs the failure in one line with the page it was fetching.
+        # A request nobody will report gets its line here.
+        level = logging.DEBUG if robots or request.errback is not None else logging.WARNING
         logger.log(level, "%s (while fetching %s)", message, request.url)
         raise RefusedRequest(reason, message)
 

@@ -188,7 +188,8 @@ class HostileCard:
     """A card injected at the top of the hostile listings."""
 
     href: str
-    """Path (or absolute URL) the card links to; `{trap}` is replaced by the trap origin."""
+    """Path (or absolute URL) the card links to; `{trap}` becomes the trap's origin and
+    `{credentials}` the site's origin with a user name and PLANTED_PASSWORD in it."""
     title: str
     tag_href: str = "/tag/news-feed/"
     tag_name: str = "News Feed"
@@ -222,7 +223,10 @@ HOSTILE_CARDS: tuple[HostileCard, ...] = (
     HostileCard("/tag/war/", "A tag page linked as an article"),
     HostileCard("/hostile-missing-article/", "A link to a page that does not exist"),
     HostileCard("{trap}/offsite-card/", "A card linking another host"),
+    HostileCard("{credentials}/hostile-credentials/", "A link that carries a password"),
 )
+# The password the credentials card plants; it must never reach a log line or a file.
+PLANTED_PASSWORD = "hunter2-planted"
 
 
 class Trap:
@@ -331,19 +335,21 @@ class HostileHook(Hook):
     def after(self, request: Request, response: Response) -> Response:
         """Put the hostile cards at the top of the hostile listings."""
         if request.path in HOSTILE_LISTINGS and response.status == 200 and response.body:
-            cards = self.cards_html().encode()
+            cards = self.cards_html(_origin(request)).encode()
             marker = b'<article class="js-card'
             at = response.body.find(marker)
             if at >= 0:
                 response.body = response.body[:at] + cards + response.body[at:]
         return response
 
-    def cards_html(self) -> str:
+    def cards_html(self, origin: str) -> str:
         """The hostile cards, newest-looking first."""
         stamp = iso_z(self.site.clock)
+        with_credentials = origin.replace("://", f"://editor:{PLANTED_PASSWORD}@", 1)
         parts = []
         for card in HOSTILE_CARDS:
             href = card.href.replace("{trap}", self.trap.origin(0))
+            href = href.replace("{credentials}", with_credentials)
             parts.append(
                 f'<article class="js-card archiveCard" data-archive-id="{card.stamp or stamp}">'
                 '<div class="archiveCard__content">'
