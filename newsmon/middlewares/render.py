@@ -125,6 +125,13 @@ class RenderMiddleware:
             crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000, CONTENT_WAIT_MS
         )
         self.unavailable: str | None = None
+        # The browser names newsmon too, also where scrapy-playwright cannot set the header
+        # (Chromium's own requests, such as the favicon); service workers would hide requests
+        # from the abort rules.
+        self.context_kwargs = {
+            "user_agent": crawler.settings.get("USER_AGENT"),
+            "service_workers": "block",
+        }
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RenderMiddleware:
@@ -215,6 +222,7 @@ class RenderMiddleware:
         return {
             "playwright": True,
             "playwright_include_page": False,
+            "playwright_context_kwargs": self.context_kwargs,
             # The app runs once the document is parsed; its data arrives after that.
             "playwright_page_goto_kwargs": {"wait_until": "domcontentloaded"},
             "playwright_page_methods": [PageMethod(wait_for_content, selector, self.wait_ms)],
