@@ -150,3 +150,17 @@ def test_card_fills_what_the_page_lacks() -> None:
     assert item.authors == ["Dana Kulyk"]
     assert item.tags == ["Ukraine"] and item.tag_slugs == ["ukraine"]
     assert item.summary == "Card excerpt"
+
+
+def test_body_in_next_data_beats_a_guessed_container() -> None:
+    html = (
+        "<html><body><h1 class='post__title'>Headline</h1><div class='c-content '></div>"
+        "<div id='reading-progress-end'></div><section class='authorBox'><p>A reporter who has"
+        " covered energy and infrastructure for many years, based in Kyiv and writing daily."
+        "</p></section><script id='__NEXT_DATA__' type='application/json'>"
+        '{"props":{"pageProps":{"post":{"html":"<p>First real paragraph.</p>'
+        '<p>Second real paragraph.</p>"}}}}</script></body></html>'
+    )
+    page = ArticlePage.from_html(html, "https://kyivindependent.com/headline/")
+    assert page.body() == "First real paragraph.\n\nSecond real paragraph."
+    assert page.body_content.source == "next-data"

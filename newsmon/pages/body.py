@@ -115,6 +115,8 @@ CONTAINER_CLASS_HINTS = (
     "storybody",
     "storycontent",
 )
+# Containers found by heuristics rather than by the site's own markup.
+GUESSED_SOURCES = frozenset({"class-hint", "density"})
 _WS = re.compile(r"\s+")
 
 
@@ -176,17 +178,30 @@ def _densest_paragraph_parent(root: _Element) -> _Element | None:
 
 def extract_body(root: _Element, page_url: str) -> BodyContent:
     """Extract the body from the first candidate container that holds any article text."""
+    next_data_tried = False
     for source, container in find_body_containers(root):
+        if source in GUESSED_SOURCES and not next_data_tried:
+            # The page's own data beats a guess: an empty body container with the body in
+            # __NEXT_DATA__ must not fall through to, say, the author bio.
+            next_data_tried = True
+            content = _next_data_body(root, page_url)
+            if content.blocks:
+                return content
         content = body_from_container(container, page_url)
         if content.blocks:
             content.source = source
             return content
+    return BodyContent() if next_data_tried else _next_data_body(root, page_url)
+
+
+def _next_data_body(root: _Element, page_url: str) -> BodyContent:
+    """The body from the __NEXT_DATA__ payload, or an empty one."""
     html = next_data_body_html(root)
-    if html:
-        content = body_from_container(lxml.html.fragment_fromstring(html, "div"), page_url)
-        content.source = "next-data"
-        return content
-    return BodyContent()
+    if not html:
+        return BodyContent()
+    content = body_from_container(lxml.html.fragment_fromstring(html, "div"), page_url)
+    content.source = "next-data"
+    return content
 
 
 def body_from_container(container: _Element, page_url: str) -> BodyContent:
