@@ -153,6 +153,7 @@ def test_drift_publishes_no_broken_item(story: DriftStory) -> None:
     assert items["new"] == items["updated"] == 0
     assert items["extracted"] > 0
     assert items["dropped"] == {"quarantined": items["extracted"]}
+    assert items["unchanged"] == 0, "a drifted page of a known article was not held back"
     assert items["quarantine_reasons"]["unusual_source_body"] == items["extracted"]
     # The news feeds and the archive are as the healthy run left them.
     assert feed_links(drifted) == story.feed_before

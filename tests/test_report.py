@@ -81,6 +81,7 @@ def test_report_counts_match_the_replica(
     assert {slug_of(item["url"]) for item in result.items} == cards
     assert items["updated"] == items["unchanged"] == 0
     assert items["dropped"] == {} and items["quarantined"] == []
+    assert items["extracted"] == items["new"] + items["updated"] + items["unchanged"]
     assert report["listings"] == {"pages": 2, "empty": 0, "cards": len(cards)}
     assert report["duration_seconds"] > 0
 
