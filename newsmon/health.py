@@ -264,11 +264,12 @@ class Baseline:
         return self.metrics.get(f"sourced/{field_name}", (0, 0))[1]
 
     def source_shares(self, field_name: str) -> dict[str, float]:
-        """Share of the baseline's items whose `field_name` came from each source."""
-        total = self.items(field_name)
-        if total <= 0:
+        """Per source, its share of the baseline's items that had `field_name` at all."""
+        counts = self.sources(field_name)
+        found = self.items(field_name) - counts.get(NO_SOURCE, 0)
+        if found <= 0:
             return {}
-        return {source: count / total for source, count in self.sources(field_name).items()}
+        return {source: count / found for source, count in counts.items() if source != NO_SOURCE}
 
 
 def usual_sources(baseline: Baseline, config: HealthConfig) -> dict[str, frozenset[str]]:
@@ -372,7 +373,7 @@ def check_sources(
             learned = baseline.source_shares(name)
             worst: tuple[float, str, float, float] | None = None
             for source, base_share in learned.items():
-                if base_share < 0.2 or source == NO_SOURCE:
+                if base_share < 0.2:
                     continue  # a rare source is not a site's norm; its absence proves nothing
                 share = current.get(source, (0.0, sample))[0]
                 bound = lower_bound(base_share, sample, config.source_drop)
@@ -596,11 +597,20 @@ def _share_above(
 
 
 def _source_shares(metrics: Metrics, name: str) -> dict[str, tuple[float, int]]:
+    """Per source, (share, sample) among the items that had the field at all.
+
+    A missing value is the coverage check's business (an empty listing, the listing check's):
+    counting it here too would report one problem twice.
+    """
     prefix = f"source/{name}/"
+    counts = {
+        key[len(prefix) :]: count for key, (count, _) in metrics.items() if key.startswith(prefix)
+    }
+    found = sum(count for source, count in counts.items() if source != NO_SOURCE)
+    if found <= 0:
+        return {}
     return {
-        key[len(prefix) :]: (count / total, total)
-        for key, (count, total) in metrics.items()
-        if key.startswith(prefix) and total > 0
+        source: (count / found, found) for source, count in counts.items() if source != NO_SOURCE
     }
 
 

@@ -365,6 +365,18 @@ def test_small_runs_get_a_wider_tolerance() -> None:
     assert (failure.check, failure.field, failure.value) == ("source_drift", "title", 0.0)
 
 
+def test_a_missing_value_is_not_also_a_source_drift() -> None:
+    baseline = Baseline({"sourced/cards": (10, 10), "source/cards/markup": (10, 10)}, runs=5)
+    one_empty_page = {
+        "sourced/cards": (2, 2),
+        "source/cards/markup": (1, 2),
+        "source/cards/none": (1, 2),
+    }
+    assert check_sources(one_empty_page, {}, baseline, HealthConfig()) == []
+    redesigned = {"sourced/cards": (2, 2), "source/cards/links": (2, 2)}
+    assert [f.field for f in check_sources(redesigned, {}, baseline, HealthConfig())] == ["cards"]
+
+
 def test_usual_sources_are_learned_from_healthy_runs() -> None:
     config = HealthConfig()
     assert "density" not in usual_sources(Baseline(), config)["body"]
