@@ -11,6 +11,8 @@ import json
 import re
 import sqlite3
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -269,6 +271,41 @@ def test_a_bad_health_setting_stops_the_crawl(tmp_path: Path) -> None:
 
 
 # --- the pieces, on their own -------------------------------------------------------------
+
+
+def fetch(url: str, etag: str = "") -> tuple[int, str, str]:
+    """(status, ETag, page) of a GET, conditional when `etag` is given."""
+    request = urllib.request.Request(url, headers={"If-None-Match": etag} if etag else {})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers["ETag"], response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        if error.code != 304:
+            raise
+        return 304, error.headers["ETag"], ""
+
+
+def test_drift_mode_redesigns_the_markup_not_the_content() -> None:
+    with start_replica("--articles", "60") as site:
+        port = port_of(site.base_url)
+        truth = site.truth()
+        article = next(a for a in truth if a["modified"] > a["published"])
+        _, old_article_etag, before = fetch(article["url"])
+        _, old_listing_etag, _ = fetch(site.base_url + "/tag/news-feed/")
+    with start_replica("--articles", "60", "--drift", "--port", port) as site:
+        assert site.truth() == truth
+        # A copy from before the redesign is stale: the new page comes back, not a 304.
+        status, etag, page = fetch(article["url"], old_article_etag)
+        assert status == 200 and etag != old_article_etag
+        assert fetch(article["url"], etag)[0] == 304
+        assert fetch(site.base_url + "/tag/news-feed/", old_listing_etag)[0] == 200
+        _, _, listing = fetch(site.base_url + "/tag/news-feed/")
+    assert "c-content" in before and "c-content" not in page
+    assert "reading-progress-end" not in page
+    assert "datePublished" not in page and "article:published_time" not in page
+    assert page.index("Updated <time") < page.index("Published <time")
+    assert "ArticleHeader_kicker" in page
+    assert "archiveCard" not in listing and listing.count("PostCard_root") == 20
 
 
 @pytest.mark.parametrize(
