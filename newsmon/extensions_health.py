@@ -21,8 +21,14 @@ from newsmon.config import NewsmonConfigError, base_url_from_settings, check_wri
 from newsmon.health import RECOVERED, Baseline, HealthFailure, PastRun, evaluate, to_announce
 from newsmon.publish.feeds import feed_url
 from newsmon.publish.health_feed import HEALTH_FEED_NAME, write_health_feed
-from newsmon.report import build_report, prune_reports, report_dir, report_path, summary_lines
-from newsmon.report import write_report as write_report_file
+from newsmon.report import (
+    build_report,
+    prune_reports,
+    report_dir,
+    report_path,
+    summary_lines,
+    write_report,
+)
 from newsmon.runhealth import RunHealth, run_health
 from newsmon.runstatus import fail_run, run_exit_code
 from newsmon.store import HealthEventRecord, HealthRunRecord, StateStoreError, get_store
@@ -112,7 +118,7 @@ class HealthAtClose:
         path = report_path(self.reports, self.health.spider_name, self.started_at)
         written: Path | None = path
         try:
-            write_report_file(path, report)
+            write_report(path, report)
             prune_reports(self.reports, self.health.spider_name, self.keep_reports)
         except OSError as error:
             fail_run(self.crawler, f"could not write the run report {path}: {error}")
