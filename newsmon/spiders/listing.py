@@ -153,7 +153,7 @@ class ListingSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             self._count("listings/not_html")
-            self.ledger.listing_failed(slug, f"not HTML: {response.url}")
+            self.ledger.listing_failed(slug, f"page {page} is not HTML")
             logger.warning("listing %s is not HTML: %s", slug, response.url)
             return
         listing = ListingPage.from_response(response)
@@ -162,7 +162,7 @@ class ListingSpider(scrapy.Spider):
         if not cards:
             self._count("listings/empty")
             # Likely broken markup: do not let validators vouch for a page we could not read.
-            self.ledger.listing_failed(slug, f"no article cards: {response.url}")
+            self.ledger.listing_failed(slug, f"page {page} has no article cards")
             logger.warning("listing page has no article cards: %s", response.url)
             return
         self.ledger.page_fetched(slug, response.url, response_validators(response))
@@ -296,7 +296,7 @@ class ListingSpider(scrapy.Spider):
         """A pipeline raised: the article is not stored, so the walks that led to it failed."""
         key = _article_key(response)
         if key is not None:
-            self.ledger.article_failed(key, f"article {key} not stored: {failure.value}")
+            self.ledger.article_failed(key, "an article could not be stored")
         if failure.check(*STORE_ERRORS) and failure.value is not None:
             self._store_failed(failure.value)
 
@@ -307,12 +307,14 @@ class ListingSpider(scrapy.Spider):
         complete = self.ledger.finish(reason == "finished", reason)
         for walk in self.ledger.walks.values():
             if walk.failures:
+                # The failures themselves were logged where they happened, with their URLs.
                 self._count("listings/incomplete_walks")
+                reasons = sorted(set(walk.failures))
                 logger.warning(
-                    "listing %r: walk incomplete (%s); the next run walks all %d pages",
+                    "listing %r: walk incomplete (%s); the next run walks every page up to"
+                    " NEWSMON_MAX_PAGES",
                     walk.slug,
-                    walk.failures[0],
-                    self.max_pages,
+                    "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else ""),
                 )
         try:
             for walk in complete:
@@ -334,21 +336,22 @@ class ListingSpider(scrapy.Spider):
         """Report a listing that could not be fetched; the other listings go on."""
         request = failure.request  # type: ignore[attr-defined]
         slug = request.cb_kwargs.get("slug", "?")
+        page = request.cb_kwargs.get("page", 1)
         if failure.check(HttpError):
             status = failure.value.response.status  # type: ignore[union-attr]
             self._count(f"listings/http_{status}")
-            if status == 404 and request.cb_kwargs.get("page", 1) == 1:
+            if status == 404 and page == 1:
                 self.ledger.listing_failed(slug, "unknown listing")
                 logger.error("unknown listing %r: %s answered 404", slug, request.url)
             elif status == 404:
                 # The end of the listing: a normal end of the walk, not a failure.
-                logger.info("listing %r ends before page %s", slug, request.cb_kwargs["page"])
+                logger.info("listing %r ends before page %s", slug, page)
             else:
-                self.ledger.listing_failed(slug, f"HTTP {status} at {request.url}")
+                self.ledger.listing_failed(slug, f"page {page} answered HTTP {status}")
                 logger.error("listing %r failed: HTTP %s at %s", slug, status, request.url)
         else:
             self._count("listings/failed")
-            self.ledger.listing_failed(slug, f"{failure.value} at {request.url}")
+            self.ledger.listing_failed(slug, f"page {page} could not be fetched")
             logger.error("listing %r failed at %s: %s", slug, request.url, failure.value)
 
     def revisit_failed(self, failure: Failure) -> None:
@@ -367,7 +370,7 @@ class ListingSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         key = request.meta.get(ARTICLE_KEY)
         if key is not None:
-            self.ledger.article_failed(key, f"article not fetched: {failure.value}")
+            self.ledger.article_failed(key, "an article could not be fetched")
         if failure.check(HttpError):
             status = failure.value.response.status  # type: ignore[union-attr]
             self._count(f"articles/http_{status}")
