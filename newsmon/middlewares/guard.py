@@ -27,6 +27,7 @@ from scrapy.http import Request, Response
 from w3lib.url import safe_url_string
 
 from newsmon.config import base_url_from_settings
+from newsmon.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class SiteGuardMiddleware:
 
     def _refuse(self, request: Request, reason: str, message: str) -> None:
         """Count the refusal and end the request; its errback, if any, reports it."""
+        # The message travels on (errback, run report): no credentials a planted URL carried.
+        message = redact_url(message)
         # RobotsTxtMiddleware asks for the robots.txt of every origin a page request names;
         # that refusal goes with the page's own, so it is counted apart and not logged.
         robots = bool(request.meta.get("dont_obey_robotstxt"))
@@ -124,7 +127,7 @@ class SiteGuardMiddleware:
         # The spider's errback logs the failure in one line with the page it was fetching.
         # A request nobody will report gets its line here.
         level = logging.DEBUG if robots or request.errback is not None else logging.WARNING
-        logger.log(level, "%s (while fetching %s)", message, request.url)
+        logger.log(level, "%s (while fetching %s)", message, redact_url(request.url))
         raise RefusedRequest(reason, message)
 
 
