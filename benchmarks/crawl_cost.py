@@ -1,0 +1,75 @@
+"""Section 1, crawl cost: a full newsmon crawl against a bare Scrapy spider on the same URLs.
+
+The newsmon crawl does everything a real run does (extraction, pipelines, store, publishing
+at close); the bare spider fetches the very URLs newsmon fetched, with the same concurrency,
+and parses nothing. CPU time comes from the kernel (wait4), so the replica's work and the
+machine's other load are not counted; pages per second is wall time, start-up included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.crawls import CrawlPlan, CrawlRun, bare_crawl, fetched_urls
+from benchmarks.replica import Replica
+from benchmarks.report import Row, SectionResult, fmt_num, fmt_ratio, judged, ratio
+
+SECTION = "1 crawl cost"
+# Target: newsmon's CPU per article at most this many ms above bare Scrapy's.
+MAX_EXTRA_MS_PER_ARTICLE = 3.0
+
+
+def run_bare(replica: Replica, newsmon: CrawlRun, workdir: Path) -> CrawlRun:
+    """The bare spider over exactly the URLs of the newsmon crawl."""
+    return bare_crawl(replica, fetched_urls(replica, newsmon), workdir / "bare")
+
+
+def crawl_cost(plan: CrawlPlan, newsmon: CrawlRun, bare: CrawlRun) -> SectionResult:
+    """Compare the two crawls per article and per second."""
+    articles = plan.articles
+    figures: dict[str, object] = {"articles": articles, "tags": len(plan.tags)}
+    per_article = {}
+    for name, run in (("newsmon", newsmon), ("bare_scrapy", bare)):
+        m = run.measured
+        per_article[name] = m.cpu_seconds / articles * 1000
+        figures[name] = {
+            "pages": run.pages,
+            "cpu_seconds": m.cpu_seconds,
+            "user_seconds": m.user_seconds,
+            "system_seconds": m.system_seconds,
+            "wall_seconds": m.wall_seconds,
+            "max_rss_bytes": m.max_rss_bytes,
+            "cpu_ms_per_article": per_article[name],
+            "pages_per_second": run.pages / m.wall_seconds,
+        }
+    figures["newsmon"]["articles_stored"] = newsmon.stat("newsmon/items/new")  # type: ignore[index]
+    extra = per_article["newsmon"] - per_article["bare_scrapy"]
+    times = ratio(per_article["newsmon"], per_article["bare_scrapy"])
+    figures["extra_cpu_ms_per_article"] = extra
+    n_rate = newsmon.pages / newsmon.measured.wall_seconds
+    b_rate = bare.pages / bare.measured.wall_seconds
+    stored = newsmon.stat("newsmon/items/new")
+    return SectionResult(
+        key="crawl_cost",
+        title="Crawl cost",
+        figures=figures,
+        rows=[
+            Row(
+                SECTION,
+                f"CPU ms per article ({articles:,} articles, {newsmon.pages:,} pages; "
+                f"{stored:,} stored)",
+                fmt_num(per_article["newsmon"], 2),
+                f"bare Scrapy {fmt_num(per_article['bare_scrapy'], 2)}",
+                f"{extra:+.2f} ms ({fmt_ratio(times)})",
+                f"<= +{MAX_EXTRA_MS_PER_ARTICLE:g} ms",
+                judged(extra <= MAX_EXTRA_MS_PER_ARTICLE),
+            ),
+            Row(
+                SECTION,
+                "pages per second (wall, start-up included)",
+                fmt_num(n_rate),
+                f"bare Scrapy {fmt_num(b_rate)}",
+                fmt_ratio(ratio(n_rate, b_rate)),
+            ),
+        ],
+    )

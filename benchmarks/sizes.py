@@ -1,0 +1,54 @@
+"""How big each benchmark is: the full sizes of the issue, and tiny ones for `--quick`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Every size the benchmarks use."""
+
+    name: str
+    crawl_articles: int
+    """Replica of sections 1 and 3 and the smaller crawl of section 5."""
+    memory_articles: int
+    """The larger crawl of section 5."""
+    extraction_pages: int
+    extraction_repeats: int
+    publish_sizes: tuple[int, ...]
+    publish_repeats: int
+    new_articles: int
+    """Articles published before the second incremental run."""
+
+    def describe(self) -> str:
+        """One line for the printed header."""
+        return (
+            f"{self.name}: crawls of {self.crawl_articles:,} and {self.memory_articles:,} "
+            f"articles, {self.extraction_pages} article pages, stores of "
+            + "/".join(f"{n:,}" for n in self.publish_sizes)
+            + f" articles, {self.new_articles} new articles"
+        )
+
+
+FULL = Sizes(
+    name="full",
+    crawl_articles=2_000,
+    memory_articles=20_000,
+    extraction_pages=200,
+    extraction_repeats=3,
+    publish_sizes=(1_000, 10_000, 100_000),
+    publish_repeats=5,
+    new_articles=10,
+)
+# Only proves the code runs (the smoke test): figures at these sizes are start-up noise.
+QUICK = Sizes(
+    name="quick",
+    crawl_articles=60,
+    memory_articles=240,
+    extraction_pages=12,
+    extraction_repeats=1,
+    publish_sizes=(50, 200),
+    publish_repeats=1,
+    new_articles=10,
+)
