@@ -5,11 +5,13 @@ them, with synthetic articles (realistic lengths and tag spread). Every stored v
 marked exported first, as in a monitor's steady state, so `publish` measures the feeds: the
 store queries, rendering RSS and Atom, and the atomic writes. Each size is published once to
 warm up, then timed a few times into fresh folders (so every file is really written); the
-best time counts.
+best time counts. The store is flushed to disk before the timing, as a monitor's store is
+between runs.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
@@ -118,6 +120,10 @@ def publishing(workdir: Path, sizes: tuple[int, ...], repeats: int) -> SectionRe
             for offset in range(0, len(ids), 10_000):
                 store.mark_exported(ids[offset : offset + 10_000])
             store._connection().execute("PRAGMA synchronous = FULL")
+            # Write the new store out now: hundreds of MB of dirty pages would otherwise be
+            # flushed by the first fsync of a feed file, and timed as publishing.
+            store._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            os.sync()
             build_seconds = time.perf_counter() - started
             built = size
             figures["sizes"][str(size)] = {
@@ -160,24 +166,28 @@ def _time_publish(store: StateStore, folder: Path, repeats: int) -> dict[str, An
 
 
 def _rows(sizes: tuple[int, ...], measured: dict[str, Any]) -> list[Row]:
-    """One row per store size, each compared with the smallest."""
-    smallest = measured[str(sizes[0])]["best_wall_seconds"]
+    """One row per store size, each compared with the smallest (wall time, and CPU time)."""
+    smallest = measured[str(sizes[0])]
     rows = []
     for size in sizes:
         figures = measured[str(size)]
-        wall = figures["best_wall_seconds"]
-        first = size == sizes[0]
-        last = size == sizes[-1]
-        growth = ratio(wall, smallest)
+        wall, cpu = figures["best_wall_seconds"], figures["best_cpu_seconds"]
+        first, last = size == sizes[0], size == sizes[-1]
+        growth = ratio(wall, smallest["best_wall_seconds"])
+        cpu_growth = ratio(cpu, smallest["best_cpu_seconds"])
+        judge = last and not first
         rows.append(
             Row(
                 SECTION,
                 f"ms to write all feeds ({figures['files']} files), {size:,} articles stored",
-                fmt_num(wall * 1000),
-                "" if first else f"{sizes[0]:,} stored: {fmt_num(smallest * 1000)}",
-                "" if first else fmt_ratio(growth),
-                f"<= {MAX_GROWTH:g}x" if last and not first else "",
-                judged(growth is not None and growth <= MAX_GROWTH) if last and not first else "",
+                f"{fmt_num(wall * 1000)} (CPU {fmt_num(cpu * 1000)})",
+                ""
+                if first
+                else f"{sizes[0]:,} stored: {fmt_num(smallest['best_wall_seconds'] * 1000)}"
+                f" (CPU {fmt_num(smallest['best_cpu_seconds'] * 1000)})",
+                "" if first else f"{fmt_ratio(growth)} (CPU {fmt_ratio(cpu_growth)})",
+                f"<= {MAX_GROWTH:g}x" if judge else "",
+                judged(growth is not None and growth <= MAX_GROWTH) if judge else "",
             )
         )
     return rows

@@ -38,7 +38,7 @@ FULL = Sizes(
     extraction_pages=200,
     extraction_repeats=3,
     publish_sizes=(1_000, 10_000, 100_000),
-    publish_repeats=5,
+    publish_repeats=10,
     new_articles=10,
 )
 # Only proves the code runs (the smoke test): figures at these sizes are start-up noise.

@@ -693,9 +693,15 @@ class StateStore:
         if slug is None:
             rows = conn.execute(select + order, (limit,))
         else:
+            # EXISTS, not `a.id IN (... UNION ...)`: the IN set holds every article of the
+            # listing, built and sorted on each call, so a feed cost grew with the archive
+            # (0.5 s for the News Feed of 100,000 articles). This walks article_feed_order
+            # newest first and stops after `limit` matches (python -m benchmarks, section 4).
             rows = conn.execute(
-                select + " WHERE a.id IN (SELECT article_id FROM article_listing WHERE slug = ?"
-                " UNION SELECT article_id FROM article_tag WHERE slug = ?)" + order,
+                select + " WHERE (EXISTS (SELECT 1 FROM article_listing l"
+                " WHERE l.article_id = a.id AND l.slug = ?)"
+                " OR EXISTS (SELECT 1 FROM article_tag t WHERE t.article_id = a.id AND t.slug = ?))"
+                + order,
                 (slug, slug, limit),
             )
         return [_stored_version(row) for row in rows]
