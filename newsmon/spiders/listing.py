@@ -102,6 +102,9 @@ class ListingSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         """Request page 1 of every listing, then revisit the recent known articles."""
+        # Chosen before the first request: Scrapy reads this generator lazily, and articles
+        # this run stores meanwhile would be revisited in the same run (a second request each).
+        revisits = self.revisit_urls()
         for slug in self.slugs:
             url = listing_url(self.base_url, slug)
             walk = self.ledger.start(
@@ -116,7 +119,7 @@ class ListingSpider(scrapy.Spider):
             yield self.listing_request(
                 slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
             )
-        for url in self.revisit_urls():
+        for url in revisits:
             yield self.revisit_request(url)
 
     def listing_request(
