@@ -31,7 +31,8 @@ class BareSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """One request per line of the URL file."""
         for url in self.urls_path.read_text(encoding="utf-8").split():
-            yield scrapy.Request(url, callback=self.parse)
+            # dont_filter: the list is fetched as given, a URL listed twice is fetched twice.
+            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
 
     def parse(self, response: Response, **kwargs: Any) -> None:
         """Parse nothing: what is left is the cost of fetching with Scrapy."""
