@@ -246,3 +246,26 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Images, media, fonts, styles and iframes never change a page's text: the browser skips them.
 PLAYWRIGHT_ABORT_REQUEST = "newsmon.browser.abort_request"
+
+# --- Scaling out on Redis (issue 11) ------------------------------------------------------
+
+# redis://host:6379/0 (or rediss://, unix://): the crawl becomes one worker of a crawl shared
+# through Redis (scrapy-redis's queue and duplicate filter); its items go to Redis, and
+# `python -m newsmon publish --from-redis URL` stores and publishes them. "": one machine.
+NEWSMON_REDIS_URL = ""
+# Start of every Redis key newsmon writes, so several monitors can share one Redis.
+NEWSMON_REDIS_PREFIX = "newsmon"
+# A worker renews its heartbeat every quarter of this; when it has not for this long (killed,
+# machine gone), the other workers put the requests it was processing back into the queue.
+NEWSMON_REDIS_LEASE_SECONDS = 60.0
+# A worker with nothing to do asks Redis for requests this often (Scrapy alone waits 5 s).
+NEWSMON_REDIS_POLL_SECONDS = 1.0
+# The publisher takes items from Redis in batches of this many, and (with --follow) rewrites
+# the feeds at most this often while items keep coming.
+NEWSMON_REDIS_BATCH = 100
+NEWSMON_REDIS_PUBLISH_EVERY = 30.0
+# Switches a crawl to worker mode when NEWSMON_REDIS_URL is set; changes nothing otherwise.
+ADDONS = {
+    **globals().get("ADDONS", {}),
+    "newsmon.distributed.addon.RedisMode": 0,
+}

@@ -20,6 +20,7 @@ from newsmon.runstatus import CONFIG_ERROR
 COMMAND_MODULES: tuple[str, ...] = (
     "newsmon.cli.watch",
     "newsmon.cli.serve",
+    "newsmon.cli.publish",
 )
 
 

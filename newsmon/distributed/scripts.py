@@ -1,0 +1,210 @@
+"""The Lua scripts of worker mode: each step that touches several keys happens atomically.
+
+Redis runs a script without interleaving any other command, so a worker killed at any moment
+leaves either the whole step done or none of it: a request is never marked seen without being
+queued, never taken from the queue without being leased, and a dead worker's leases go back
+to the queue exactly once. Scripts that build per-worker keys from a prefix (ARGV) touch keys
+they do not declare: fine on one Redis server, not on Redis Cluster.
+
+A lease is stored as "<score>|<serialized request>", so it can be put back into the sorted
+set with its priority without decoding the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+# KEYS: queue, dupefilter. ARGV: fingerprint ("" for dont_filter), score, request.
+# Returns 1 if queued, 0 if the fingerprint was seen before.
+ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+return 1
+"""
+
+# KEYS: queue, the worker's leases. ARGV: lease id.
+# Returns the request with the best score, leased under the id, or nil if the queue is empty.
+POP_LEASE = """
+local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then
+  return false
+end
+redis.call('ZREM', KEYS[1], top[1])
+redis.call('HSET', KEYS[2], ARGV[1], top[2] .. '|' .. top[1])
+return top[1]
+"""
+
+# KEYS: queue, the worker's leases. ARGV: lease ids to put back (none: all of them).
+# Returns how many requests went back to the queue.
+REQUEUE_LEASES = """
+local values
+if #ARGV == 0 then
+  values = redis.call('HVALS', KEYS[2])
+  redis.call('DEL', KEYS[2])
+else
+  values = {}
+  for _, id in ipairs(ARGV) do
+    local value = redis.call('HGET', KEYS[2], id)
+    if value then
+      table.insert(values, value)
+      redis.call('HDEL', KEYS[2], id)
+    end
+  end
+end
+for _, value in ipairs(values) do
+  local bar = string.find(value, '|', 1, true)
+  redis.call('ZADD', KEYS[1], string.sub(value, 1, bar - 1), string.sub(value, bar + 1))
+end
+return #values
+"""
+
+# KEYS: crawl, queue, dupefilter, workers. ARGV: worker, now (ISO time), key base.
+# Joins the running crawl, or starts a new one (fresh queue and duplicate filter, leases of
+# dead workers voided) when there is none or the last one finished; takes over seeding from
+# a seeder that died doing it.
+# Returns {"seed" or "join", generation}.
+JOIN = """
+redis.call('SADD', KEYS[4], ARGV[1])
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or state == 'finished' then
+  for _, worker in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+    if redis.call('EXISTS', ARGV[3] .. 'alive:' .. worker) == 0 then
+      redis.call('DEL', ARGV[3] .. 'leases:' .. worker)
+      redis.call('SREM', KEYS[4], worker)
+    end
+  end
+  redis.call('DEL', KEYS[2], KEYS[3])
+  local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
+  redis.call('HDEL', KEYS[1], 'finished_at', 'listing_pages')
+  redis.call('HSET', KEYS[1], 'state', 'seeding', 'seeder', ARGV[1], 'started_at', ARGV[2])
+  return {'seed', generation}
+end
+local generation = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')
+if state == 'seeding' then
+  local seeder = redis.call('HGET', KEYS[1], 'seeder') or ''
+  if redis.call('EXISTS', ARGV[3] .. 'alive:' .. seeder) == 0 then
+    redis.call('HSET', KEYS[1], 'seeder', ARGV[1])
+    return {'seed', generation}
+  end
+end
+return {'join', generation}
+"""
+
+# KEYS: crawl. ARGV: worker. Marks the seeding done if this worker is the seeder.
+MARK_SEEDED = """
+if redis.call('HGET', KEYS[1], 'state') == 'seeding'
+    and redis.call('HGET', KEYS[1], 'seeder') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'state', 'seeded')
+  return 1
+end
+return 0
+"""
+
+# KEYS: crawl, queue, workers. ARGV: worker, now (ISO time), key base.
+# Puts the leases of dead workers back into the queue, then tells where the crawl stands:
+# "finished" (marked now if the seeding is done, the queue is empty and no live worker holds
+# a lease), "reseed" (the seeder died while seeding: this worker is the seeder now),
+# "seeding" or "running". Returns {requeued, leases held by live workers, state}.
+SETTLE = """
+local requeued = 0
+local busy = 0
+for _, worker in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local leases = ARGV[3] .. 'leases:' .. worker
+  if redis.call('EXISTS', ARGV[3] .. 'alive:' .. worker) == 1 then
+    busy = busy + redis.call('HLEN', leases)
+  else
+    for _, value in ipairs(redis.call('HVALS', leases)) do
+      local bar = string.find(value, '|', 1, true)
+      redis.call('ZADD', KEYS[2], string.sub(value, 1, bar - 1), string.sub(value, bar + 1))
+      requeued = requeued + 1
+    end
+    redis.call('DEL', leases)
+    redis.call('SREM', KEYS[3], worker)
+  end
+end
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or state == 'finished' then
+  return {requeued, busy, 'finished'}
+end
+if state == 'seeding' then
+  local seeder = redis.call('HGET', KEYS[1], 'seeder') or ''
+  if seeder ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. 'alive:' .. seeder) == 0 then
+    redis.call('HSET', KEYS[1], 'seeder', ARGV[1])
+    return {requeued, busy, 'reseed'}
+  end
+  return {requeued, busy, 'seeding'}
+end
+if requeued == 0 and busy == 0 and redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('HSET', KEYS[1], 'state', 'finished', 'finished_at', ARGV[2])
+  return {requeued, busy, 'finished'}
+end
+return {requeued, busy, 'running'}
+"""
+
+# KEYS: items, processing. ARGV: how many.
+# Moves up to that many of the oldest items into the processing list; returns them, oldest
+# first. The processing list must be empty (the publisher empties it after each batch).
+TAKE_BATCH = """
+local taken = {}
+for _ = 1, tonumber(ARGV[1]) do
+  local value = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not value then
+    break
+  end
+  table.insert(taken, value)
+end
+return taken
+"""
+
+# KEYS: processing, items. Puts an unfinished batch back where it came from, in its order,
+# so it is taken first next time. Returns how many items went back.
+RESTORE_BATCH = """
+local moved = 0
+while redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT') do
+  moved = moved + 1
+end
+return moved
+"""
+
+# KEYS: lock. ARGV: owner, milliseconds. Renews a lock only while this owner holds it.
+RENEW_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+# KEYS: lock. ARGV: owner. Releases a lock only if this owner holds it.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class Scripts:
+    """The scripts registered on one client (sent once, then called by their SHA1)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.enqueue = client.register_script(ENQUEUE)
+        self.pop_lease = client.register_script(POP_LEASE)
+        self.requeue_leases = client.register_script(REQUEUE_LEASES)
+        self.join = client.register_script(JOIN)
+        self.mark_seeded = client.register_script(MARK_SEEDED)
+        self.settle = client.register_script(SETTLE)
+        self.take_batch = client.register_script(TAKE_BATCH)
+        self.restore_batch = client.register_script(RESTORE_BATCH)
+        self.renew_lock = client.register_script(RENEW_LOCK)
+        self.release_lock = client.register_script(RELEASE_LOCK)
+
+
+def text(value: Any) -> str:
+    """A Redis reply (bytes, str or number) as text."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
