@@ -207,8 +207,12 @@ class Watcher:
 
     def run_crawl(self, spider: str) -> int:
         """Run one `scrapy crawl` to its end and return its exit status."""
+        return self.run_child(crawl_command(spider, self.overrides), f"crawl {spider}")
+
+    def run_child(self, command: list[str], what: str) -> int:
+        """Run one child command to its end (it gets the one SIGINT) and return its status."""
         started = time.monotonic()
-        logger.info("crawl %s started", spider)
+        logger.info("%s started", what)
         # The child starts with SIGINT ignored until Scrapy installs its own handler: a SIGINT
         # that lands while Python is still importing would otherwise end it with a
         # KeyboardInterrupt traceback. One lost that early just lets that run finish.
@@ -216,9 +220,9 @@ class Watcher:
         try:
             # Its own process group: a Ctrl-C in the terminal reaches the watch only, which
             # then forwards exactly one SIGINT.
-            child = subprocess.Popen(crawl_command(spider, self.overrides), process_group=0)
+            child = subprocess.Popen(command, process_group=0)
         except OSError as error:
-            logger.error("crawl %s could not start: %s", spider, error)
+            logger.error("%s could not start: %s", what, error)
             return 1
         finally:
             signal.signal(signal.SIGINT, previous)
@@ -229,9 +233,9 @@ class Watcher:
             self._child = None
         took = time.monotonic() - started
         if code == 0:
-            logger.info("crawl %s finished (%s) in %.1f s", spider, describe_exit(code), took)
+            logger.info("%s finished (%s) in %.1f s", what, describe_exit(code), took)
         else:
-            logger.error("crawl %s failed (%s) after %.1f s", spider, describe_exit(code), took)
+            logger.error("%s failed (%s) after %.1f s", what, describe_exit(code), took)
         return code
 
 
@@ -242,7 +246,7 @@ class WatchCommand:
     help = "run the News Feed and tag crawls on a schedule until stopped"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        """--every, --serve, --host, --port."""
+        """--every, --serve, --host, --port, --from-redis."""
         parser.add_argument(
             "--every",
             default=None,
@@ -253,11 +257,24 @@ class WatchCommand:
             "--serve", action="store_true", help="also serve the output folder over HTTP"
         )
         add_server_arguments(parser)
+        parser.add_argument(
+            "--from-redis",
+            metavar="URL",
+            default=None,
+            help="crawl as workers of a crawl shared through this Redis, and publish what all"
+            " its workers pushed after each cycle (see `publish --from-redis`)",
+        )
 
     def run(self, args: argparse.Namespace, settings: Settings) -> int:
         """Check the configuration, then watch until SIGTERM/SIGINT; exit 0."""
         plan = WatchPlan.from_settings(settings, args.every)
-        watcher = Watcher(plan, args.settings)
+        if args.from_redis:
+            # Imported here: it subclasses Watcher (issue 11, newsmon.distributed).
+            from newsmon.distributed.watching import RedisWatcher
+
+            watcher: Watcher = RedisWatcher(plan, args.settings, args.from_redis)
+        else:
+            watcher = Watcher(plan, args.settings)
         signal.signal(signal.SIGTERM, watcher.request_stop)
         signal.signal(signal.SIGINT, watcher.request_stop)
         server = start_server(args, settings) if args.serve else None
