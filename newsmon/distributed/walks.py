@@ -5,17 +5,32 @@ On one machine a listing's walk is complete only once every article it led to wa
 fetched by other workers), so it would report every walk incomplete, with a warning per
 listing. Workers save no validators (they keep no state), so completeness vouches for
 nothing there: this ledger ignores articles and reports only the listing pages that failed.
+It also knows every listing a shared queue may hand the worker, even one its own `start()`
+did not register (a worker started with other `-a tags` than the seeder).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from newsmon.incremental import WalkLedger
+from newsmon.incremental import ListingWalk, WalkLedger
+
+
+class _Walks(dict[str, ListingWalk]):
+    """Walks by slug; a listing not registered yet gets a full walk on first use."""
+
+    def __missing__(self, slug: str) -> ListingWalk:
+        walk = ListingWalk(slug=slug, entry_url="", entry_validators=None, full=True)
+        self[slug] = walk
+        return walk
 
 
 class WorkerWalkLedger(WalkLedger):
     """WalkLedger that does not track articles: only listing failures make a walk incomplete."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.walks = _Walks()
 
     def article_requested(self, key: str, slug: str) -> None:
         """Not tracked: another worker may fetch the article."""
