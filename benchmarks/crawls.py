@@ -82,6 +82,11 @@ class CrawlRun:
         """One integer stats value (0 when absent)."""
         return int(self.stats.get(key, 0) or 0)
 
+    def reached(self) -> str:
+        """`2,000 extracted, 2,000 new`: how much of the replica the crawl reached."""
+        extracted = self.stat("newsmon/articles/extracted")
+        return f"{extracted:,} extracted, {self.stat('newsmon/items/new'):,} new"
+
 
 def settings_args(settings: Mapping[str, str]) -> list[str]:
     """`-s NAME=VALUE` arguments for a `scrapy` command."""

@@ -112,7 +112,7 @@ def incremental(
         rows.append(
             Row(
                 SECTION,
-                f"wall s, {label} ({run.stat('newsmon/items/new')} stored)",
+                f"wall s, {label} ({run.stat('newsmon/items/new')} new)",
                 fmt_num(run.measured.wall_seconds, 2),
                 f"full run {fmt_num(full.measured.wall_seconds, 2)}",
                 fmt_ratio(ratio(run.measured.wall_seconds, full.measured.wall_seconds), 3),

@@ -34,6 +34,7 @@ def memory(
     for articles, run in ((small_articles, small), (large_articles, large)):
         figures[str(articles)] = {
             "max_rss_bytes": run.measured.max_rss_bytes,
+            "articles_extracted": run.stat("newsmon/articles/extracted"),
             "articles_stored": run.stat("newsmon/items/new"),
             "pages": run.pages,
             "cpu_seconds": run.measured.cpu_seconds,
@@ -49,14 +50,12 @@ def memory(
         [
             Row(
                 SECTION,
-                f"peak RSS MiB, crawl of {small_articles:,} articles "
-                f"({small.stat('newsmon/items/new'):,} stored)",
+                f"peak RSS MiB, crawl of {small_articles:,} articles ({small.reached()})",
                 fmt_num(small_mib),
             ),
             Row(
                 SECTION,
-                f"peak RSS MiB, crawl of {large_articles:,} articles "
-                f"({large.stat('newsmon/items/new'):,} stored)",
+                f"peak RSS MiB, crawl of {large_articles:,} articles ({large.reached()})",
                 fmt_num(large_mib),
                 f"{small_articles:,} articles: {fmt_num(small_mib)}",
                 fmt_ratio(growth),
