@@ -11,11 +11,14 @@ Modules, one job each:
 - `scripts`: the Lua scripts that make each multi-key step atomic.
 - `addon`: the Scrapy add-on that switches a crawl to worker mode.
 - `scheduler`: scrapy-redis's scheduler with atomic enqueueing and leased requests.
+- `leases`: the requests a worker took and has not finished.
 - `worker`: one worker's membership of the shared crawl: heartbeat, seeding, finishing.
 - `engine`: the two places where worker mode reads Scrapy's engine.
 - `seeding`, `listings`: spider middlewares (seed the listings once; keep listing membership).
+- `walks`: the spider's walk bookkeeping on a worker.
 - `envelope`, `pipeline`: items on their way into Redis.
-- `consumer`: the publisher's side: items out of Redis into the store, then publishing.
+- `consumer`, `publisher`: items out of Redis into the store, then publishing
+  (`python -m newsmon publish --from-redis URL`, newsmon/cli/publish.py).
 - `watching`: `python -m newsmon watch --from-redis URL`.
 
 What a crawl keeps in Redis, under NEWSMON_REDIS_PREFIX (`newsmon`) and the spider's name:

@@ -21,22 +21,13 @@ from __future__ import annotations
 import logging
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.misc import load_object
 
 from newsmon.distributed.keys import (
     positive_seconds,
     prefix_from_settings,
     redis_url_from_settings,
 )
-from newsmon.distributed.listings import ListingMembershipMiddleware
-from newsmon.distributed.pipeline import RedisItemsPipeline
-from newsmon.distributed.seeding import SeedOnceMiddleware
-from newsmon.distributed.worker import RedisWorker
-from newsmon.extensions import PublishAtClose, RunOutcome
-from newsmon.extensions_health import HealthAtClose
-from newsmon.lock import CrawlLock
-from newsmon.middlewares.conditional import ConditionalRequestsMiddleware
-from newsmon.pipelines import StorePipeline
-from newsmon.quarantine import QuarantinePipeline
 from newsmon.redact import redact_url
 
 logger = logging.getLogger(__name__)
@@ -46,21 +37,27 @@ NO_STATE_FILE = ":memory:"
 # Worker mode needs these whatever else was set (a -s SCHEDULER=... cannot share a crawl).
 FORCED = SETTINGS_PRIORITIES["cmdline"]
 
-# (setting, component, order or None to switch it off)
-COMPONENTS: tuple[tuple[str, type, int | None], ...] = (
-    ("ITEM_PIPELINES", StorePipeline, None),
-    ("ITEM_PIPELINES", QuarantinePipeline, None),
-    ("ITEM_PIPELINES", RedisItemsPipeline, 300),
-    ("EXTENSIONS", CrawlLock, None),
-    ("EXTENSIONS", PublishAtClose, None),
-    ("EXTENSIONS", RunOutcome, None),
-    ("EXTENSIONS", HealthAtClose, None),
+# (setting, component, order or None to switch it off). Import paths, loaded only in worker
+# mode: a single-machine crawl never imports the Redis client.
+COMPONENTS: tuple[tuple[str, str, int | None], ...] = (
+    ("ITEM_PIPELINES", "newsmon.pipelines.StorePipeline", None),
+    ("ITEM_PIPELINES", "newsmon.quarantine.QuarantinePipeline", None),
+    ("ITEM_PIPELINES", "newsmon.distributed.pipeline.RedisItemsPipeline", 300),
+    ("EXTENSIONS", "newsmon.lock.CrawlLock", None),
+    ("EXTENSIONS", "newsmon.extensions.PublishAtClose", None),
+    ("EXTENSIONS", "newsmon.extensions.RunOutcome", None),
+    ("EXTENSIONS", "newsmon.extensions_health.HealthAtClose", None),
     # After SettingsCheck (-20): it reads settings only once they were checked.
-    ("EXTENSIONS", RedisWorker, 100),
-    ("DOWNLOADER_MIDDLEWARES", ConditionalRequestsMiddleware, None),
+    ("EXTENSIONS", "newsmon.distributed.worker.RedisWorker", 100),
+    (
+        "DOWNLOADER_MIDDLEWARES",
+        "newsmon.middlewares.conditional.ConditionalRequestsMiddleware",
+        None,
+    ),
     # Nearest the engine (after StartSpiderMiddleware, 25): it sees the final start output.
-    ("SPIDER_MIDDLEWARES", SeedOnceMiddleware, 5),
-    ("SPIDER_MIDDLEWARES", ListingMembershipMiddleware, 10),
+    ("SPIDER_MIDDLEWARES", "newsmon.distributed.seeding.SeedOnceMiddleware", 5),
+    # After HttpErrorMiddleware (50): only listing pages the spider may parse are counted.
+    ("SPIDER_MIDDLEWARES", "newsmon.distributed.listings.ListingMembershipMiddleware", 60),
 )
 
 
@@ -80,8 +77,9 @@ class RedisMode:
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", FORCED)
         settings.set("SCHEDULER_PERSIST", True, FORCED)
         settings.set("NEWSMON_STATE_PATH", NO_STATE_FILE, FORCED)
-        for name, component, order in COMPONENTS:
-            settings.set_in_component_priority_dict(name, component, order)
+        for name, path, order in COMPONENTS:
+            # A renamed component fails here, loudly, rather than staying on in worker mode.
+            settings.set_in_component_priority_dict(name, load_object(path), order)
         logger.info(
             "Redis worker mode: sharing the crawl through %s (keys %s:*); items go to Redis,"
             " no state file, every listing walked in full",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import redis
 from scrapy.settings import BaseSettings
 
 from newsmon.config import NewsmonConfigError
 from newsmon.redact import redact_url
+
+if TYPE_CHECKING:
+    import redis
 
 # The URL schemes redis-py understands: TCP, TLS, and a Unix socket.
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -72,6 +75,9 @@ def positive_seconds(settings: BaseSettings, name: str, default: float) -> float
 
 def connect(url: str) -> redis.Redis:
     """A client for `url` that answered PING; NewsmonConfigError (redacted) if it did not."""
+    # Imported here: the add-on reads this module in every crawl, Redis or not.
+    import redis
+
     try:
         client = redis.Redis.from_url(
             url,

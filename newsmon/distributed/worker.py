@@ -275,6 +275,7 @@ class RedisWorker:
         engine = self.crawler.engine
         for request in self.shared.start_requests:
             engine.crawl(request.replace())
+        self.shared.record_walked(list(getattr(self.crawler.spider, "slugs", [])))
         self.shared.mark_seeded()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
