@@ -257,3 +257,22 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_a_shared_crawl_that_fetched_no_listing_page_fails(
+    redis_url: str, prefix: str, tmp_path: Path
+) -> None:
+    settings = {
+        **FAST,
+        # Nothing listens there: every listing page fails at once (no retries, to be quick).
+        "NEWSMON_BASE_URL": f"http://127.0.0.1:{_closed_port()}",
+        "RETRY_ENABLED": "False",
+        "ROBOTSTXT_OBEY": "False",
+        "NEWSMON_REDIS_URL": redis_url,
+        "NEWSMON_REDIS_PREFIX": prefix,
+        "NEWSMON_REDIS_POLL_SECONDS": "0.2",
+    }
+    result = _run(with_settings([sys.executable, "-m", "scrapy", "crawl", "newsfeed"], settings))
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "run failed: no worker of the shared crawl could fetch a listing page" in result.stderr
+    assert "shared crawl " in result.stderr and " finished" in result.stderr
