@@ -21,6 +21,7 @@ def machine_info() -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": platform.platform(),
+        "os": _os_name(),
         "cpu": _cpu_model(),
         "cpus": os.cpu_count(),
         "memory_gib": round(_mem_total_bytes() / 2**30, 1),
@@ -34,7 +35,8 @@ def machine_info() -> dict[str, Any]:
 def describe(info: dict[str, Any]) -> str:
     """One line about the machine, for the printed header."""
     return (
-        f"{info['cpus']} CPUs ({info['cpu']}), {info['memory_gib']} GiB RAM, {info['platform']}, "
+        f"{info['cpus']} CPUs ({info['cpu']}), {info['memory_gib']} GiB RAM, {info['os']}, "
+        f"{info['platform']}, "
         f"Python {info['python']}"
     )
 
@@ -44,6 +46,17 @@ def load_text(info: dict[str, Any]) -> str:
     start = info["load_average_start"][0]
     end = info.get("load_average_end", [start])[0]
     return f"load average {start:.2f} at start, {end:.2f} at end (1 min)"
+
+
+def _os_name() -> str:
+    """The distribution's name from /etc/os-release, else the platform string."""
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.platform()
 
 
 def _cpu_model() -> str:
