@@ -5,8 +5,9 @@ runs add-ons before it builds any component and before the settings freeze, so e
 below applies to the whole crawl:
 
 - scheduler and duplicate filter: scrapy-redis's, shared through Redis (`scheduler`);
-- items go to Redis (`pipeline`) instead of the store; the quarantine, which needs the
-  store's run history, is off (the publisher still cleans and validates every item);
+- items go to Redis (`pipeline`) instead of the store; the quarantine and the audits it
+  reads, which need the store's run history, are off (the publisher still cleans and
+  validates every item);
 - no state file: the spider's incremental bookkeeping works on an empty in-memory store, so
   every listing is walked in full (up to NEWSMON_MAX_PAGES), nothing is revisited, and no
   request is conditional; the shared duplicate filter and the store's dedupe at the
@@ -54,6 +55,8 @@ COMPONENTS: tuple[tuple[str, str, int | None], ...] = (
         "newsmon.middlewares.conditional.ConditionalRequestsMiddleware",
         None,
     ),
+    # Its audits feed the quarantine and the health checks, both off on a worker.
+    ("SPIDER_MIDDLEWARES", "newsmon.middlewares.audit.AuditMiddleware", None),
     # Nearest the engine (after StartSpiderMiddleware, 25): it sees the final start output.
     ("SPIDER_MIDDLEWARES", "newsmon.distributed.seeding.SeedOnceMiddleware", 5),
     # After HttpErrorMiddleware (50): only listing pages the spider may parse are counted.
