@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.process import BenchmarkError, Measured, run_measured
+from benchmarks.process import ROOT, BenchmarkError, Measured, run_measured
 from benchmarks.replica import SEED, Replica, replica_now
 from tests.crawling import FAST, parse_stats
 from tests.replica.catalog import TAGS
@@ -121,7 +122,7 @@ def newsmon_crawl(
         "tags=" + ",".join(plan.tags),
         *settings_args(merged),
     ]
-    return _run_crawl(replica, command, workdir / f"{name}.log", cwd=None)
+    return _run_crawl(replica, command, workdir / f"{name}.log", cwd=ROOT)
 
 
 def bare_crawl(replica: Replica, urls: list[str], workdir: Path) -> CrawlRun:
@@ -139,17 +140,16 @@ def bare_crawl(replica: Replica, urls: list[str], workdir: Path) -> CrawlRun:
         f"urls={urls_path}",
         *settings_args(FAST),
     ]
-    # Run from a folder without scrapy.cfg: nothing of newsmon's project is loaded.
-    return _run_crawl(replica, command, workdir / "bare.log", cwd=workdir)
+    # Run from a folder outside the project (Scrapy looks for scrapy.cfg in every parent
+    # folder), so nothing of newsmon's project is loaded, wherever --workdir points.
+    with tempfile.TemporaryDirectory(prefix="newsmon-bench-bare-") as outside:
+        return _run_crawl(replica, command, workdir / "bare.log", cwd=Path(outside))
 
 
-def _run_crawl(replica: Replica, command: list[str], log_path: Path, cwd: Path | None) -> CrawlRun:
+def _run_crawl(replica: Replica, command: list[str], log_path: Path, cwd: Path) -> CrawlRun:
     """Run one crawl on a clean request log; fail loudly if Scrapy did not finish cleanly."""
     replica.reset_requests()
-    if cwd is None:
-        measured = run_measured(command, log_path=log_path, timeout=CRAWL_TIMEOUT)
-    else:
-        measured = run_measured(command, log_path=log_path, timeout=CRAWL_TIMEOUT, cwd=cwd)
+    measured = run_measured(command, log_path=log_path, timeout=CRAWL_TIMEOUT, cwd=cwd)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     if measured.returncode != 0:
         raise BenchmarkError(

@@ -58,7 +58,10 @@ def run_benchmarks(
 def test_quick_run_measures_every_section_without_the_generic_extractors(
     tmp_path: Path,
 ) -> None:
-    process, report = run_benchmarks(tmp_path, hide=("trafilatura", "newspaper"))
+    workdir = tmp_path / "work"
+    process, report = run_benchmarks(
+        tmp_path, "--workdir", str(workdir), hide=("trafilatura", "newspaper")
+    )
 
     table = process.stdout
     assert "| section" in table and "| figure" in table
@@ -79,6 +82,10 @@ def test_quick_run_measures_every_section_without_the_generic_extractors(
     # The bare spider fetched exactly the pages newsmon fetched.
     assert crawl["bare_scrapy"]["pages"] == crawl["newsmon"]["pages"] > QUICK.crawl_articles
     assert crawl["newsmon"]["cpu_seconds"] > 0 and crawl["bare_scrapy"]["cpu_seconds"] > 0
+    # The baseline ran bare: Scrapy's own components only, none of newsmon's.
+    bare_log = (workdir / "bare" / "bare.log").read_text()
+    assert "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware" in bare_log
+    assert "newsmon" not in bare_log
 
     extraction = report["sections"]["extraction"]["figures"]
     assert set(extraction["missing"]) == {"trafilatura", "newspaper4k"}
