@@ -11,6 +11,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import redis
+
 from tests.conftest import start_replica
 from tests.redis_processes import (  # the fixtures are imported for pytest to find them
     WALK_ALL,
@@ -117,3 +119,37 @@ def test_a_killed_worker_loses_nothing(redis_url: str, prefix: str, tmp_path: Pa
         tmp_path / "output", tmp_path / "state" / "newsmon.sqlite3", truth
     )
     assert items_left(redis_url, prefix) == 0
+
+
+def test_a_seeder_that_died_while_seeding_is_replaced(
+    redis_url: str, prefix: str, tmp_path: Path
+) -> None:
+    # Seeding takes milliseconds (Scrapy queues start requests eagerly), too short to aim a
+    # SIGKILL at; so the crawl is left as a seeder killed at its first step leaves it: seeding,
+    # nothing queued, the seeder's heartbeat about to expire.
+    client = redis.Redis.from_url(redis_url)
+    crawl = f"{prefix}:tags"
+    client.hset(f"{crawl}:crawl", mapping={"state": "seeding", "seeder": "ghost", "generation": 1})
+    client.sadd(f"{crawl}:workers", "ghost")
+    client.set(f"{crawl}:alive:ghost", "1", px=3000)
+    with start_replica("--articles", "120") as replica:
+        truth = replica.truth()
+        worker = start_worker(
+            "worker", replica, redis_url, prefix, tmp_path, *all_tags(replica), settings=WALK_ALL
+        )
+        try:
+            assert worker.wait() == 0, worker.log[-3000:]
+        finally:
+            worker.stop()
+        publisher = start_publisher(
+            redis_url, publisher_settings(replica, prefix, tmp_path), tmp_path
+        )
+        assert publisher.wait(120) == 0, publisher.log[-3000:]
+
+    # It joined the running crawl, waited for the seeder, then seeded it itself.
+    assert "joins crawl" in worker.log and "(generation 1)" in worker.log
+    assert "the seeding worker stopped before queuing every listing" in worker.log
+    assert worker.stats.get("newsmon/redis/reseeded") == 1
+    assert_published_exactly_once(
+        tmp_path / "output", tmp_path / "state" / "newsmon.sqlite3", truth
+    )

@@ -3,9 +3,10 @@
 Every worker runs its spider's `start()` to the end: the spider sets up its walk bookkeeping
 there, for whichever worker later parses a listing page. Only the seeder (the worker that
 started the crawl) passes the listing requests on to the shared queue; the others keep a
-copy, in case the seeder dies before it queued them all. When the seeder's `start()` is
-exhausted every request it yielded is queued (Scrapy schedules each start request before it
-asks for the next), so the crawl is marked seeded then.
+copy, in case the seeder dies before it queued them all (then a live worker takes over the
+seeding and queues its copy). When the seeder's `start()` is exhausted every request it
+yielded is queued (Scrapy schedules each start request before it asks for the next), so the
+crawl is marked seeded then.
 """
 
 from __future__ import annotations
@@ -46,11 +47,17 @@ class SeedOnceMiddleware:
             else:
                 # Not a request: an item is this worker's own output, never the seeder's.
                 yield output
+        self.shared.start_done = True
+        if not seeding:
+            logger.info("the crawl is seeded by another worker: %d start request(s) kept", kept)
+            # The seeder died while this worker read its start(): it seeds now.
+            taken_over = self.shared.reseed()
+            for request in taken_over:
+                yield request
+            seeding = bool(taken_over)
         if seeding:
             self.shared.record_walked(_walked(self.shared))
             self.shared.mark_seeded()
-        else:
-            logger.info("the crawl is seeded by another worker: %d start request(s) kept", kept)
 
 
 def _walked(shared: SharedCrawl) -> list[str]:

@@ -97,6 +97,10 @@ class SharedCrawl:
     generation: int = 0
     start_requests: list[Request] = field(default_factory=list)
     """The listing requests of this worker's spider, kept to seed again if the seeder dies."""
+    start_done: bool = False
+    """The spider's `start()` was read to its end (`start_requests` is complete)."""
+    reseed_pending: bool = False
+    """The seeder died while seeding and this worker took over: it must queue the listings."""
     leases: Leases | None = None
 
     @property
@@ -131,6 +135,22 @@ class SharedCrawl:
         )
         self._count(f"role/{self.role}")
         return self.role
+
+    def reseed(self) -> list[Request]:
+        """The kept listing requests to queue now that this worker seeds; [] if not yet due.
+
+        Due once this worker took over the seeding and its own `start()` was read to the end:
+        before that, the kept requests are not all there yet.
+        """
+        if not (self.reseed_pending and self.start_done):
+            return []
+        self.reseed_pending = False
+        logger.warning(
+            "the seeding worker stopped before queuing every listing: %s queues them again",
+            self.worker,
+        )
+        self._count("reseeded")
+        return [request.replace() for request in self.start_requests]
 
     def mark_seeded(self) -> None:
         """The listing requests are all queued: the crawl may finish once they are done."""
@@ -246,7 +266,10 @@ class RedisWorker:
         """Renew the heartbeat and take back the requests of workers that stopped."""
         try:
             self.shared.heartbeat()
-            if self.shared.settle().requeued:
+            settled = self.shared.settle()
+            if settled.state == RESEED:
+                self._reseed()
+            if settled.requeued:
                 nudge(self.crawler)
         except redis.RedisError as error:
             # Logged, not raised: a looping call that raises stops for good. If Redis stays
@@ -267,14 +290,17 @@ class RedisWorker:
         raise DontCloseSpider("the shared crawl is still running on other workers")
 
     def _reseed(self) -> None:
-        """The seeder died while seeding: queue the listing requests again from here."""
-        logger.warning(
-            "the seeding worker stopped before queuing every listing: %s queues them again",
-            self.shared.worker,
-        )
-        engine = self.crawler.engine
-        for request in self.shared.start_requests:
-            engine.crawl(request.replace())
+        """The seeder died while seeding: queue the listing requests from here.
+
+        If this worker's own `start()` is still being read, the seeding middleware does it
+        when it reaches the end (see `SharedCrawl.reseed`).
+        """
+        self.shared.reseed_pending = True
+        requests = self.shared.reseed()
+        if not requests:
+            return
+        for request in requests:
+            self.crawler.engine.crawl(request)
         self.shared.record_walked(list(getattr(self.crawler.spider, "slugs", [])))
         self.shared.mark_seeded()
 
