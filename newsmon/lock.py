@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from newsmon.config import NewsmonConfigError
+from newsmon.store import check_state_file
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ def lock_path(settings: BaseSettings) -> Path:
     if not state:
         raise NewsmonConfigError("NEWSMON_STATE_PATH is empty: set it to a file path")
     path = Path(state).expanduser()
+    # Never create "<file>.lock" beside a file that is not newsmon's (say /etc/passwd).
+    check_state_file(path)
     return path.with_name(path.name + LOCK_SUFFIX)
 
 

@@ -311,6 +311,29 @@ def _stored_version(row: sqlite3.Row | tuple[Any, ...]) -> StoredVersion:
     )
 
 
+def check_state_file(path: Path) -> None:
+    """Refuse a non-empty file that is not SQLite, before SQLite (or a lock) touches it."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except IsADirectoryError as exc:
+        raise StateStoreError(
+            f"NEWSMON_STATE_PATH {path} is a folder; point it at a file inside it"
+        ) from exc
+    except OSError as exc:
+        raise StateStoreError(
+            f"cannot read the state file {path}: {exc}. Check its permissions, or "
+            "set NEWSMON_STATE_PATH elsewhere."
+        ) from exc
+    if header and header != SQLITE_HEADER:
+        raise StateStoreError(
+            f"{path} is not a SQLite database, so it is not newsmon's state file. "
+            "It was left untouched: move it away or set NEWSMON_STATE_PATH to another path."
+        )
+
+
 class StateStore:
     """newsmon's SQLite state: articles, versions, listings, exports, listing validators.
 
@@ -383,25 +406,7 @@ class StateStore:
 
     def _check_header(self) -> None:
         """Refuse a non-empty file that is not SQLite, before SQLite touches it."""
-        try:
-            with self.path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except FileNotFoundError:
-            return
-        except IsADirectoryError as exc:
-            raise StateStoreError(
-                f"NEWSMON_STATE_PATH {self.path} is a folder; point it at a file inside it"
-            ) from exc
-        except OSError as exc:
-            raise StateStoreError(
-                f"cannot read the state file {self.path}: {exc}. Check its permissions, or "
-                "set NEWSMON_STATE_PATH elsewhere."
-            ) from exc
-        if header and header != SQLITE_HEADER:
-            raise StateStoreError(
-                f"{self.path} is not a SQLite database, so it is not newsmon's state file. "
-                "It was left untouched: move it away or set NEWSMON_STATE_PATH to another path."
-            )
+        check_state_file(self.path)
 
     def _check_owner(self) -> None:
         """Refuse a SQLite file that another program wrote, or a newer newsmon did."""
@@ -867,7 +872,6 @@ class StateStore:
                 " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
                 (url, etag, last_modified, to_db_time(datetime.now(UTC))),
             )
-
 
     def take_listing_validators(self, url: str) -> tuple[str | None, str | None] | None:
         """Remove and return the validators saved for a listing URL; None if there were none.

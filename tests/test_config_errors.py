@@ -194,6 +194,9 @@ def test_an_unusable_state_file_is_refused_and_left_alone(tmp_path: Path, case: 
     assert_refused(outcome, str(state), *words)
     assert state.read_bytes() == before, "the state file was changed"
     assert not (tmp_path / "output" / "articles.jsonl").exists()
+    if case == "text file":
+        # Not even a lock file beside a file that is not newsmon's (think /etc/passwd).
+        assert not (tmp_path / "state.sqlite3.lock").exists()
 
 
 def test_a_state_path_that_is_a_folder(tmp_path: Path) -> None:
