@@ -377,7 +377,7 @@ def render_rss(
         if one.content_html:
             fe.content(one.content_html)
         fe.newsmon_media.image(one.image_url, one.image_caption)
-    return _gmt_dates(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return gmt_dates(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
 def render_atom(
@@ -406,7 +406,7 @@ def render_atom(
     return data
 
 
-def _gmt_dates(rss: bytes) -> bytes:
+def gmt_dates(rss: bytes) -> bytes:
     """Rewrite RSS dates from feedgen's "+0000" to "GMT", the form RSS best practice asks for."""
     root = etree.fromstring(rss)
     for element in root.iter("pubDate", "lastBuildDate"):

@@ -10,13 +10,12 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
 from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from newsmon.publish.atomic import atomic_write_bytes
+from newsmon.publish.feeds import gmt_dates
 from newsmon.publish.sanitize import xml_safe
 from newsmon.store import HealthEventRecord
 
@@ -69,7 +68,7 @@ def render_health_rss(
             link = html.escape(event.example_url)
             example = f'<p>Example: <a href="{link}">{link}</a></p>'
         entry.description(f"<p>{html.escape(xml_safe(event.message), quote=False)}</p>{example}")
-    return _gmt_dates(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return gmt_dates(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
 def write_health_feed(
@@ -85,13 +84,3 @@ def write_health_feed(
         path, render_health_rss(events, self_url=self_url, site_link=site_link, now=now)
     )
     return path
-
-
-def _gmt_dates(rss: bytes) -> bytes:
-    """RSS dates in "GMT", as the RSS best-practice profile asks (feedgen writes "+0000")."""
-    root = etree.fromstring(rss)
-    for element in root.iter("pubDate", "lastBuildDate"):
-        moment = parsedate_to_datetime(element.text).astimezone(UTC)
-        element.text = format_datetime(moment, usegmt=True)
-    data: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
-    return data
