@@ -8,8 +8,6 @@ import pytest
 
 from tests.replica.client import Replica, start_replica
 
-__all__ = ["Replica", "start_replica"]
-
 
 @pytest.fixture
 def replica() -> Iterator[Replica]:

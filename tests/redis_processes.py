@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 import redis
 
-from tests.conftest import Replica
 from tests.crawling import FAST, ROOT, parse_stats
 from tests.published import all_tag_slugs, check_archive, check_feeds, check_store
 from tests.redis_server import redis_server
+from tests.replica.client import Replica
 from tests.test_crawl import COMPARED_FIELDS
 
 # A killed worker's requests come back after this long: short, so the tests are quick; long

@@ -21,9 +21,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import Replica, start_replica
 from tests.crawling import FAST, ROOT
 from tests.published import all_tag_slugs, check_feeds, check_store
+from tests.replica.client import Replica, start_replica
 
 ARTICLES = 100
 # When to kill, in order: after a share of the pages still to fetch has been served, or at a

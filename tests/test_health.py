@@ -41,10 +41,10 @@ from newsmon.items import ArticleItem
 from newsmon.pages.article import ArticlePage
 from newsmon.quarantine import QuarantinePipeline
 from newsmon.store import close_store
-from tests.conftest import start_replica
 from tests.crawling import CrawlResult, run_crawl
 from tests.feedcheck import check_rss
 from tests.newsboat import Newsboat, needs_newsboat, serving
+from tests.replica.client import start_replica
 
 SAMPLES = Path(__file__).parent / "samples"
 PAGES = {"NEWSMON_MAX_PAGES": "2"}

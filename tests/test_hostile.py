@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import Replica, start_replica
 from tests.crawling import CrawlResult, run_crawl
 from tests.published import archive_lines, check_archive, check_feeds
+from tests.replica.client import Replica, start_replica
 from tests.replica.faults import HOSTILE_CARDS, PASSWD_MARKER, PLANTED_PASSWORD
 
 # Each bad page, the stat that counts it, and words its log line must hold.

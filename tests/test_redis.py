@@ -13,7 +13,6 @@ from pathlib import Path
 
 import redis
 
-from tests.conftest import start_replica
 from tests.redis_processes import (  # the fixtures are imported for pytest to find them
     WALK_ALL,
     all_tags,
@@ -28,6 +27,7 @@ from tests.redis_processes import (  # the fixtures are imported for pytest to f
     start_worker,
     wait_until,
 )
+from tests.replica.client import start_replica
 
 
 def test_two_workers_share_the_crawl_and_publish_2000_articles_once(

@@ -19,7 +19,6 @@ import pytest
 import redis
 
 from newsmon.distributed.envelope import decode, encode
-from tests.conftest import start_replica
 from tests.crawling import FAST, ROOT
 from tests.published import check_archive
 from tests.redis_processes import (  # the fixtures are imported for pytest to find them
@@ -38,6 +37,7 @@ from tests.redis_processes import (  # the fixtures are imported for pytest to f
     wait_until,
     with_settings,
 )
+from tests.replica.client import start_replica
 
 
 def test_a_killed_publisher_resumes_where_it_stopped(

@@ -23,8 +23,8 @@ import pytest
 
 from newsmon import settings as project_settings
 from newsmon.middlewares.render import has_app_marks
-from tests.conftest import Replica, start_replica
 from tests.crawling import CrawlResult, run_crawl
+from tests.replica.client import Replica, start_replica
 from tests.replica.render import APP_SCRIPT, BUILD_ID
 from tests.test_crawl import COMPARED_FIELDS, assert_matches_truth
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from parsel import Selector
 
-from tests.conftest import Replica, start_replica
+from tests.replica.client import Replica, start_replica
 
 KYIV = ZoneInfo("Europe/Kyiv")
 SEED_SLUG = "trump-putin-call-going-well-white-house-official-says"

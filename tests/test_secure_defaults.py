@@ -27,8 +27,8 @@ from scrapy.utils.project import get_project_settings
 from newsmon.middlewares.guard import SiteOrigin
 from newsmon.pages.article import ArticlePage, NotAnArticle
 from newsmon.redact import REDACTED, Redactor, redact_record, redact_url, secret_values
-from tests.conftest import Replica
 from tests.crawling import FAST, ROOT, run_crawl
+from tests.replica.client import Replica
 
 PASSWD = "root:x:0:0"
 XXE = (

@@ -25,8 +25,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from tests.conftest import start_replica
 from tests.crawling import ROOT, CrawlResult, run_crawl
+from tests.replica.client import start_replica
 
 SERVING = re.compile(r"serving (.+) on (http://[\d.]+:\d+/)")
 ACCESS = re.compile(r"\[newsmon\.serve\] INFO: \S+ (\w+) '([^']*)' (\d{3}) ")
