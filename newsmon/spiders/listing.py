@@ -340,8 +340,8 @@ class ListingSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         slug = request.cb_kwargs.get("slug", "?")
         page = request.cb_kwargs.get("page", 1)
-        if failure.check(HttpError):
-            status = failure.value.response.status  # type: ignore[union-attr]
+        status = _http_status(failure)
+        if status is not None:
             self._count(f"listings/http_{status}")
             if status == 404 and page == 1:
                 self.ledger.listing_failed(slug, "unknown listing")
@@ -360,8 +360,8 @@ class ListingSpider(scrapy.Spider):
     def revisit_failed(self, failure: Failure) -> None:
         """Report a revisit that failed; the article stays as stored, the next run tries again."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            status = failure.value.response.status  # type: ignore[union-attr]
+        status = _http_status(failure)
+        if status is not None:
             self._count(f"revisits/http_{status}")
             logger.warning("revisit failed: HTTP %s at %s", status, request.url)
         else:
@@ -374,8 +374,8 @@ class ListingSpider(scrapy.Spider):
         key = request.meta.get(ARTICLE_KEY)
         if key is not None:
             self.ledger.article_failed(key, "an article could not be fetched")
-        if failure.check(HttpError):
-            status = failure.value.response.status  # type: ignore[union-attr]
+        status = _http_status(failure)
+        if status is not None:
             self._count(f"articles/http_{status}")
             logger.warning("article not fetched: HTTP %s at %s", status, request.url)
         else:
@@ -401,3 +401,11 @@ def _article_key(response: Response | None) -> str | None:
     except AttributeError:  # a response built outside a request has no meta
         return None
     return key if isinstance(key, str) else None
+
+
+def _http_status(failure: Failure) -> int | None:
+    """The HTTP status of a failed request that got an answer (HttpError), else None."""
+    if failure.check(HttpError):
+        status: int = failure.value.response.status  # type: ignore[union-attr]
+        return status
+    return None
