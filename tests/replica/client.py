@@ -22,7 +22,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
 NOW = "2026-11-27T12:00:00Z"
-REPLICA_ARGS = ("--port", "0", "--host", "127.0.0.1", "--seed", str(SEED), "--now", NOW)
+LOCAL_ARGS = ("--port", "0", "--host", "127.0.0.1")
+REPLICA_ARGS = (*LOCAL_ARGS, "--seed", str(SEED), "--now", NOW)
 READY = re.compile(r"replica listening on (http://[\w.\-]+:\d+)")
 START_TIMEOUT = 20.0
 
@@ -76,9 +77,13 @@ class Replica:
 
 
 @contextmanager
-def start_replica(*extra_args: str, start_timeout: float = START_TIMEOUT) -> Iterator[Replica]:
-    """Run `python -m tests.replica` (seed 7, fixed clock) until the block ends."""
-    command = [sys.executable, "-m", "tests.replica", *REPLICA_ARGS, *extra_args]
+def start_replica(
+    *extra_args: str, start_timeout: float = START_TIMEOUT, fixed_clock: bool = True
+) -> Iterator[Replica]:
+    """Run `python -m tests.replica` until the block ends (seed 7 and a fixed clock, unless
+    `fixed_clock` is false: then the timeline ends now, as on the live site)."""
+    defaults = REPLICA_ARGS if fixed_clock else LOCAL_ARGS
+    command = [sys.executable, "-m", "tests.replica", *defaults, *extra_args]
     process = subprocess.Popen(
         command,
         cwd=REPO_ROOT,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from tests.replica.client import start_replica
 
 ROOT = Path(__file__).resolve().parents[2]
 # Fast and deterministic: the replica is local, so no politeness delays are needed.
@@ -23,26 +23,6 @@ OFFLINE_SETTINGS = (
     "CONCURRENT_REQUESTS_PER_DOMAIN=8",
     "LOG_LEVEL=INFO",
 )
-
-
-@contextmanager
-def running_replica(*args: str) -> Iterator[str]:
-    """Run the replica in a subprocess and yield its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.replica", "--port", "0", *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        if not line.startswith("replica listening on "):
-            raise RuntimeError(f"replica did not start: {line!r}")
-        yield line.removeprefix("replica listening on ")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def crawl(spider: str, base_url: str, output: Path, state: Path, *extra: str) -> int:
@@ -66,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=ROOT / "output")
     parser.add_argument("--state", type=Path, default=ROOT / "state" / "replica.sqlite3")
     args = parser.parse_args(argv)
-    with running_replica("--articles", str(args.articles)) as base_url:
+    with start_replica("--articles", str(args.articles), fixed_clock=False) as replica:
+        base_url = replica.base_url
         print(f"replica at {base_url}", flush=True)
         status = crawl("newsfeed", base_url, args.output, args.state)
         status = status or crawl("tags", base_url, args.output, args.state)
