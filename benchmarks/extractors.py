@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from newsmon.pages.article import ArticlePage
+from newsmon.extract.article import ArticlePage
 
 INSTALL_HINT = "not installed (pip install -r requirements-bench.txt)"
 

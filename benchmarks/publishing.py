@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.report import Row, SectionResult, fmt_num, fmt_ratio, judged, ratio
 from newsmon.items import ArticleItem
-from newsmon.publication import NEWS_FEED_SLUG, PublishConfig, publish
+from newsmon.publish.run import NEWS_FEED_SLUG, PublishConfig, publish
 from newsmon.store import StateStore, body_fingerprint
 
 SECTION = "4 publishing"

@@ -4,10 +4,10 @@ Any of them can be overridden per run with `scrapy crawl SPIDER -s NAME=VALUE`.
 """
 
 BOT_NAME = "newsmon"
-SPIDER_MODULES = ["newsmon.spiders"]
-NEWSPIDER_MODULE = "newsmon.spiders"
+SPIDER_MODULES = ["newsmon.crawl.spiders"]
+NEWSPIDER_MODULE = "newsmon.crawl.spiders"
 # Our `crawl` exits non-zero when a run failed, so cron and systemd can alert.
-COMMANDS_MODULE = "newsmon.commands"
+COMMANDS_MODULE = "newsmon.cli.scrapy_commands"
 
 # --- newsmon's own settings -------------------------------------------------------------
 
@@ -69,15 +69,15 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 ITEM_PIPELINES: dict[str, int] = {
     # One job each, in this order: clean text, refuse incomplete items, pass on only news.
-    "newsmon.pipelines.CleanPipeline": 100,
-    "newsmon.pipelines.ValidatePipeline": 200,
-    "newsmon.pipelines.StorePipeline": 300,
+    "newsmon.pipeline.steps.CleanPipeline": 100,
+    "newsmon.pipeline.steps.ValidatePipeline": 200,
+    "newsmon.pipeline.steps.StorePipeline": 300,
 }
 EXTENSIONS = {
     # Writes the feeds and the JSON-lines archive from the store when a run ends.
-    "newsmon.extensions.PublishAtClose": 500,
+    "newsmon.run.extensions.PublishAtClose": 500,
     # Turns "nothing could be fetched" into a non-zero exit code.
-    "newsmon.extensions.RunOutcome": 510,
+    "newsmon.run.extensions.RunOutcome": 510,
 }
 
 # --- Output conventions -----------------------------------------------------------------
@@ -100,10 +100,10 @@ NEWSMON_REVISIT_HOURS = 24
 # stop at a page of known articles): for a one-off backfill with a larger NEWSMON_MAX_PAGES.
 NEWSMON_FULL_WALK = False
 # Conditional GET for listing pages and revisits, with the validators the store remembers.
-DOWNLOADER_MIDDLEWARES["newsmon.middlewares.conditional.ConditionalRequestsMiddleware"] = 580
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.conditional.ConditionalRequestsMiddleware"] = 580
 # One run at a time per state file, however it was started (watch, cron, Scrapyd); first, so
 # a skipped run touches nothing.
-EXTENSIONS["newsmon.lock.CrawlLock"] = 0
+EXTENSIONS["newsmon.run.lock.CrawlLock"] = 0
 # `python -m newsmon watch`: the crawls of each cycle, in order (`tags` only if NEWSMON_TAGS
 # is not empty), and the interval when no --every is given (30s, 10m, 1h).
 NEWSMON_WATCH_CRAWLS = ["newsfeed", "tags"]
@@ -125,12 +125,12 @@ NEWSMON_SERVE_PORT = 8080
 # Built before every other extension: secrets are redacted from the log before Scrapy dumps
 # the overridden settings, then every setting is checked (an unknown NEWSMON_* name or a
 # value of the wrong type stops the run with one line, exit 2).
-EXTENSIONS["newsmon.redact.RedactSecrets"] = -30
-EXTENSIONS["newsmon.settingscheck.SettingsCheck"] = -20
+EXTENSIONS["newsmon.run.redact.RedactSecrets"] = -30
+EXTENSIONS["newsmon.run.settings_check.SettingsCheck"] = -20
 # Retries wait (Retry-After on 429/503, else exponential backoff) for that request only;
 # Scrapy's RetryMiddleware, which it replaces, retries at once and ignores Retry-After.
 DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.retry.RetryMiddleware"] = None  # type: ignore[assignment]
-DOWNLOADER_MIDDLEWARES["newsmon.middlewares.retry.RetryAfterMiddleware"] = 550
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.retry.RetryAfterMiddleware"] = 550
 # First wait before retrying a failed request, in seconds; doubled for each further attempt.
 NEWSMON_RETRY_BACKOFF = 1.0
 # Longest wait before a retry, in seconds. A server whose Retry-After asks for more is not
@@ -141,15 +141,15 @@ NEWSMON_RETRY_AFTER_MAX = 60.0
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 # Only HTML answers pages (a PDF is refused, not made into an "article"); a page declaring
 # the wrong charset over UTF-8 bytes is read as UTF-8. After decompression (590).
-DOWNLOADER_MIDDLEWARES["newsmon.middlewares.content.ContentCheckMiddleware"] = 560
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.content.ContentCheckMiddleware"] = 560
 # Scrapy's HttpCompressionMiddleware, counting pages over DOWNLOAD_MAXSIZE as a drop reason.
 DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] = (
     None  # type: ignore[assignment]
 )
-DOWNLOADER_MIDDLEWARES["newsmon.middlewares.size.SizeLimitMiddleware"] = 590
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.size.SizeLimitMiddleware"] = 590
 # Requests and redirects leaving the site's origin (host and port), changing scheme (file:,
 # data:) or looping are refused with a reason; above RedirectMiddleware (600) to see them first.
-DOWNLOADER_MIDDLEWARES["newsmon.middlewares.guard.SiteGuardMiddleware"] = 610
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.guard.SiteGuardMiddleware"] = 610
 # A news page redirects once or twice (legacy permalink, trailing slash); Scrapy's 20 lets a
 # hostile chain run long.
 REDIRECT_MAX_TIMES = 5
@@ -157,7 +157,7 @@ REDIRECT_MAX_TIMES = 5
 # elsewhere.
 METAREFRESH_ENABLED = False
 # A dropped item is logged in one line (reason and URL), not followed by the whole item.
-LOG_FORMATTER = "newsmon.logformatter.OneLineLogFormatter"
+LOG_FORMATTER = "newsmon.run.logformat.OneLineLogFormatter"
 
 # --- Run report and health checks (issue 8) ----------------------------------------------
 
@@ -166,15 +166,15 @@ LOG_FORMATTER = "newsmon.logformatter.OneLineLogFormatter"
 # with any spider middlewares another section registers.
 SPIDER_MIDDLEWARES = {
     **globals().get("SPIDER_MIDDLEWARES", {}),
-    "newsmon.middlewares.audit.AuditMiddleware": 950,
+    "newsmon.health.middleware.AuditMiddleware": 950,
 }
 # Holds back items that look broken (tiny body, contradicting the page's own JSON-LD/meta, a
 # field from a source no healthy run used): after validate (200), before store (300), so a
 # held item is never stored, published or exported; the next good extraction publishes it.
-ITEM_PIPELINES["newsmon.quarantine.QuarantinePipeline"] = 250
+ITEM_PIPELINES["newsmon.pipeline.quarantine.QuarantinePipeline"] = 250
 # Health checks, run history, output/health.xml and the run report when a run ends; after
 # publishing (500) and RunOutcome (510), so the report sees what they did.
-EXTENSIONS["newsmon.extensions_health.HealthAtClose"] = 520
+EXTENSIONS["newsmon.health.extension.HealthAtClose"] = 520
 # Health checks and quarantine; with either off, the run report is still written.
 NEWSMON_HEALTH_ENABLED = True
 NEWSMON_HEALTH_QUARANTINE = True
@@ -224,12 +224,12 @@ NEWSMON_REPORT_KEEP = 500
 NEWSMON_RENDER = "auto"
 # Decides which pages need the browser: it sees responses after redirects (600) and HTTP
 # decompression (590), and before conditional GET (580) counts them.
-DOWNLOADER_MIDDLEWARES["newsmon.middlewares.render.RenderMiddleware"] = 585
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.render.RenderMiddleware"] = 585
 # Plain HTTP/1.1 for every request. scrapy-playwright's handler, its driver and the browser
 # start on the first request with meta playwright=True: a run that renders nothing starts none.
 # (Merged into the handlers above, which stay off; that dict is typed by its None values.)
-DOWNLOAD_HANDLERS["http"] = "newsmon.browser.RenderingDownloadHandler"  # type: ignore[assignment]
-DOWNLOAD_HANDLERS["https"] = "newsmon.browser.RenderingDownloadHandler"  # type: ignore[assignment]
+DOWNLOAD_HANDLERS["http"] = "newsmon.crawl.browser.RenderingDownloadHandler"  # type: ignore[assignment]
+DOWNLOAD_HANDLERS["https"] = "newsmon.crawl.browser.RenderingDownloadHandler"  # type: ignore[assignment]
 # Debian's Chromium (`apt-get install chromium`); `playwright install` cannot fetch browsers
 # on these machines. --no-sandbox: the crawl may run as root, which Chromium's sandbox refuses.
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
@@ -252,7 +252,7 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 # A page that takes longer than a plain download (DOWNLOAD_TIMEOUT) is not coming.
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 # Images, media, fonts, styles and iframes never change a page's text: the browser skips them.
-PLAYWRIGHT_ABORT_REQUEST = "newsmon.browser.abort_request"
+PLAYWRIGHT_ABORT_REQUEST = "newsmon.crawl.browser.abort_request"
 
 # --- Scaling out on Redis (issue 11) ------------------------------------------------------
 

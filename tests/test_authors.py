@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsmon.normalize.authors import NEWS_DESK, split_byline
+from newsmon.extract.normalize.authors import NEWS_DESK, split_byline
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newsmon.normalize.dates import (
+from newsmon.extract.normalize.dates import (
     is_plausible,
     parse_card_date,
     parse_iso,

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from newsmon.middlewares.retry import retry_after_seconds
+from newsmon.crawl.middlewares.retry import retry_after_seconds
 from tests.crawling import CrawlResult, run_crawl
 from tests.published import all_tag_slugs, check_archive, check_feeds
 from tests.replica.client import REPLICA_ARGS, Replica, start_replica

@@ -26,7 +26,8 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
-from newsmon.health import (
+from newsmon.extract.article import ArticlePage
+from newsmon.health.checks import (
     Baseline,
     HealthConfig,
     HealthFailure,
@@ -38,8 +39,7 @@ from newsmon.health import (
     usual_sources,
 )
 from newsmon.items import ArticleItem
-from newsmon.pages.article import ArticlePage
-from newsmon.quarantine import QuarantinePipeline
+from newsmon.pipeline.quarantine import QuarantinePipeline
 from newsmon.store import close_store
 from tests.crawling import CrawlResult, run_crawl
 from tests.feedcheck import check_rss

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
-from newsmon.pages.article import ArticlePage, NotAnArticle
-from newsmon.pages.listing import ListingPage
+from newsmon.extract.article import ArticlePage, NotAnArticle
+from newsmon.extract.listing import ListingPage
 
 SAMPLES = Path(__file__).parent / "samples"
 ARTICLE_SAMPLES = sorted(
@@ -130,7 +130,7 @@ def test_empty_page_is_not_an_article() -> None:
 def test_card_fills_what_the_page_lacks() -> None:
     from datetime import UTC, datetime
 
-    from newsmon.pages.listing import ListingCard
+    from newsmon.extract.listing import ListingCard
 
     html = (
         "<html><body><h1>Bare headline</h1><div class='c-content '><p>Only text here, "

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from newsmon import settings as project_settings
-from newsmon.middlewares.render import has_app_marks
+from newsmon.crawl.middlewares.render import has_app_marks
 from tests.crawling import CrawlResult, run_crawl
 from tests.replica.client import Replica, start_replica
 from tests.replica.render import APP_SCRIPT, BUILD_ID

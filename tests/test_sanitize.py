@@ -5,7 +5,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from newsmon.publish.sanitize import ALLOWED_TAGS, sanitize_html, xml_safe
+from newsmon.extract.normalize.html import ALLOWED_TAGS, sanitize_html, xml_safe
 from tests.feedcheck import assert_safe_html
 
 BASE = "https://kyivindependent.com/some-article/"

@@ -24,9 +24,9 @@ from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from newsmon.middlewares.guard import SiteOrigin
-from newsmon.pages.article import ArticlePage, NotAnArticle
-from newsmon.redact import REDACTED, Redactor, redact_record, redact_url, secret_values
+from newsmon.crawl.middlewares.guard import SiteOrigin
+from newsmon.extract.article import ArticlePage, NotAnArticle
+from newsmon.run.redact import REDACTED, Redactor, redact_record, redact_url, secret_values
 from tests.crawling import FAST, ROOT, run_crawl
 from tests.replica.client import Replica
 

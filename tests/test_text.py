@@ -1,6 +1,6 @@
 import pytest
 
-from newsmon.normalize.text import (
+from newsmon.extract.normalize.text import (
     clean_block_text,
     clean_markup,
     clean_text,

@@ -1,6 +1,6 @@
 import pytest
 
-from newsmon.normalize.urls import (
+from newsmon.extract.normalize.urls import (
     article_slug,
     canonical_url,
     is_http_url,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from newsmon.cli.base import CliCommand, configure_logging, project_settings
 from newsmon.config import NewsmonConfigError
-from newsmon.runstatus import CONFIG_ERROR
+from newsmon.run.outcome import CONFIG_ERROR
 
 # One module per command, in the order `--help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (

@@ -25,8 +25,8 @@ from scrapy.settings import Settings
 from newsmon.config import NewsmonConfigError
 from newsmon.distributed.keys import connect, redis_url_from_settings
 from newsmon.distributed.publisher import Publisher, PublisherConfig
-from newsmon.runstatus import CONFIG_ERROR
-from newsmon.settingscheck import check_settings
+from newsmon.run.outcome import CONFIG_ERROR
+from newsmon.run.settings_check import check_settings
 from newsmon.store import StateStoreError
 
 logger = logging.getLogger(__name__)

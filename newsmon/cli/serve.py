@@ -12,7 +12,7 @@ from types import FrameType
 from scrapy.settings import Settings
 
 from newsmon.config import NewsmonConfigError
-from newsmon.serve import FeedServer, make_server, serve_in_thread
+from newsmon.publish.server import FeedServer, make_server, serve_in_thread
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ from newsmon.config import (
     check_writable_dir,
     tag_list,
 )
-from newsmon.publication import PublishConfig
+from newsmon.publish.run import PublishConfig
 
 logger = logging.getLogger(__name__)
 

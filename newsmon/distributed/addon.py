@@ -29,7 +29,7 @@ from newsmon.distributed.keys import (
     prefix_from_settings,
     redis_url_from_settings,
 )
-from newsmon.redact import redact_url
+from newsmon.run.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +41,22 @@ FORCED = SETTINGS_PRIORITIES["cmdline"]
 # (setting, component, order or None to switch it off). Import paths, loaded only in worker
 # mode: a single-machine crawl never imports the Redis client.
 COMPONENTS: tuple[tuple[str, str, int | None], ...] = (
-    ("ITEM_PIPELINES", "newsmon.pipelines.StorePipeline", None),
-    ("ITEM_PIPELINES", "newsmon.quarantine.QuarantinePipeline", None),
+    ("ITEM_PIPELINES", "newsmon.pipeline.steps.StorePipeline", None),
+    ("ITEM_PIPELINES", "newsmon.pipeline.quarantine.QuarantinePipeline", None),
     ("ITEM_PIPELINES", "newsmon.distributed.pipeline.RedisItemsPipeline", 300),
-    ("EXTENSIONS", "newsmon.lock.CrawlLock", None),
-    ("EXTENSIONS", "newsmon.extensions.PublishAtClose", None),
-    ("EXTENSIONS", "newsmon.extensions.RunOutcome", None),
-    ("EXTENSIONS", "newsmon.extensions_health.HealthAtClose", None),
+    ("EXTENSIONS", "newsmon.run.lock.CrawlLock", None),
+    ("EXTENSIONS", "newsmon.run.extensions.PublishAtClose", None),
+    ("EXTENSIONS", "newsmon.run.extensions.RunOutcome", None),
+    ("EXTENSIONS", "newsmon.health.extension.HealthAtClose", None),
     # After SettingsCheck (-20): it reads settings only once they were checked.
     ("EXTENSIONS", "newsmon.distributed.worker.RedisWorker", 100),
     (
         "DOWNLOADER_MIDDLEWARES",
-        "newsmon.middlewares.conditional.ConditionalRequestsMiddleware",
+        "newsmon.crawl.middlewares.conditional.ConditionalRequestsMiddleware",
         None,
     ),
     # Its audits feed the quarantine and the health checks, both off on a worker.
-    ("SPIDER_MIDDLEWARES", "newsmon.middlewares.audit.AuditMiddleware", None),
+    ("SPIDER_MIDDLEWARES", "newsmon.health.middleware.AuditMiddleware", None),
     # Nearest the engine (after StartSpiderMiddleware, 25): it sees the final start output.
     ("SPIDER_MIDDLEWARES", "newsmon.distributed.seeding.SeedOnceMiddleware", 5),
     # After HttpErrorMiddleware (50): only listing pages the spider may parse are counted.

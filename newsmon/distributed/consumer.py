@@ -26,8 +26,8 @@ import redis
 from newsmon.distributed.envelope import BadEnvelope, decode
 from newsmon.distributed.keys import ItemKeys
 from newsmon.distributed.scripts import Scripts
-from newsmon.normalize.urls import canonical_url
-from newsmon.pipelines import clean_article, drop_reason
+from newsmon.extract.normalize.urls import canonical_url
+from newsmon.pipeline.steps import clean_article, drop_reason
 from newsmon.store import StateStore, body_fingerprint
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from newsmon.config import NewsmonConfigError
-from newsmon.redact import redact_url
+from newsmon.run.redact import redact_url
 
 if TYPE_CHECKING:
     import redis

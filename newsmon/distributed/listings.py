@@ -16,9 +16,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from newsmon.crawl.spiders.listing import ARTICLE_KEY
 from newsmon.distributed.worker import SharedCrawl, shared_crawl
 from newsmon.items import ArticleItem
-from newsmon.spiders.listing import ARTICLE_KEY
 
 # Request meta the spiders set on listing pages (the listing's slug).
 LISTING_META = "newsmon_listing"

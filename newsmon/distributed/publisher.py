@@ -3,7 +3,7 @@
 `python -m newsmon publish --from-redis URL` drains the item list once and publishes (for
 cron, after the workers); with `--follow` it keeps consuming, publishing at most every
 NEWSMON_REDIS_PUBLISH_EVERY seconds while items come, soon after they stop, and on SIGTERM.
-Publishing is `newsmon.publication.publish`, exactly as at the end of a single-machine run:
+Publishing is `newsmon.publish.run.publish`, exactly as at the end of a single-machine run:
 feeds for the News Feed, NEWSMON_TAGS and every listing a shared crawl walked, then the
 archive lines of every version not yet exported.
 
@@ -35,10 +35,10 @@ from newsmon.distributed.keys import (
 )
 from newsmon.distributed.scripts import Scripts, text
 from newsmon.distributed.worker import worker_id
-from newsmon.lock import RunLock, RunLocked, lock_path
-from newsmon.publication import PublishConfig, publish
-from newsmon.redact import redact_url
-from newsmon.runstatus import RUN_FAILED
+from newsmon.publish.run import PublishConfig, publish
+from newsmon.run.lock import RunLock, RunLocked, lock_path
+from newsmon.run.outcome import RUN_FAILED
+from newsmon.run.redact import redact_url
 from newsmon.store import StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)

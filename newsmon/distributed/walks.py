@@ -1,7 +1,7 @@
 """The spider's walk bookkeeping on a worker: a walk's articles may be fetched anywhere.
 
 On one machine a listing's walk is complete only once every article it led to was stored
-(`newsmon.incremental`). A worker sees only its share of those articles (the others are
+(`newsmon.crawl.walks`). A worker sees only its share of those articles (the others are
 fetched by other workers), so it would report every walk incomplete, with a warning per
 listing. Workers save no validators (they keep no state), so completeness vouches for
 nothing there: this ledger ignores articles and reports only the listing pages that failed.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsmon.incremental import ListingWalk, WalkLedger
+from newsmon.crawl.walks import ListingWalk, WalkLedger
 
 
 class _Walks(dict[str, ListingWalk]):

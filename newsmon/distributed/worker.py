@@ -45,7 +45,7 @@ from newsmon.distributed.keys import (
 )
 from newsmon.distributed.leases import Leases
 from newsmon.distributed.scripts import Scripts, text
-from newsmon.runstatus import fail_run
+from newsmon.run.outcome import fail_run
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -4,6 +4,7 @@ Pure writers: they take data the store already selected and know nothing of Scra
 the store. Every feed file is replaced atomically; the archive only grows by whole lines.
 """
 
+from newsmon.extract.normalize.html import sanitize_html, xml_safe
 from newsmon.publish.atomic import atomic_write_bytes
 from newsmon.publish.feeds import (
     UPDATE_POLICIES,
@@ -21,7 +22,6 @@ from newsmon.publish.jsonlines import (
     encode_line,
     load_article_schema,
 )
-from newsmon.publish.sanitize import sanitize_html, xml_safe
 
 __all__ = [
     "UPDATE_POLICIES",

@@ -30,9 +30,9 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
+from newsmon.extract.normalize.html import sanitize_html, xml_safe
 from newsmon.items import ArticleItem
 from newsmon.publish.atomic import atomic_write_bytes
-from newsmon.publish.sanitize import sanitize_html, xml_safe
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""newsmon's `scrapy` commands (COMMANDS_MODULE): `scrapy crawl` with exit codes."""

@@ -1,0 +1,97 @@
+"""`scrapy crawl` that exits non-zero when a run failed and explains bad configuration plainly.
+
+Scrapy's own `crawl` exits 0 after a run that fetched nothing, and answers a bad setting with
+a traceback. A scheduled monitor needs the opposite: a one-line reason and an exit code that
+cron and systemd can alert on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from functools import partial
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newsmon.config import NewsmonConfigError
+from newsmon.run.lock import RunLocked
+from newsmon.run.outcome import CONFIG_ERROR, RUN_FAILED, run_exit_code
+from newsmon.run.settings_check import check_settings
+from newsmon.store import StateStoreError
+
+logger = logging.getLogger(__name__)
+
+# Errors a user fixes by changing a setting or a file, not by reading a traceback.
+CONFIGURATION_ERRORS = (NewsmonConfigError, StateStoreError)
+
+
+class Command(ScrapyCrawlCommand):
+    """Run a spider; exit 1 if the run failed, 2 if the configuration is unusable."""
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Run the spider named in args and set the exit code from the run's outcome."""
+        if len(args) != 1:
+            raise UsageError("give exactly one spider: scrapy crawl newsfeed|tags")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        try:
+            # Every setting's type and name, before the spider reads any (issue 7).
+            check_settings(crawler.settings)
+        except NewsmonConfigError as error:
+            print(f"newsmon: {error}", file=sys.stderr)
+            logger.error("newsmon cannot run: %s", error)
+            self.exitcode = CONFIG_ERROR
+            return
+        running = self.crawler_process.crawl(crawler, **opts.spargs)
+        configuration_failed: list[str] = []
+        locked: list[str] = []
+        crashed: list[str] = []
+
+        def explain(error: BaseException) -> bool:
+            """Print a configuration error or a held lock as one line; tell whether it was."""
+            if isinstance(error, RunLocked):
+                # Another run is on it: skipping is the expected outcome, not a failure.
+                locked.append(str(error))
+                print(f"newsmon: {error}", file=sys.stderr)
+                logger.warning("%s", error)
+                return True
+            if not isinstance(error, CONFIGURATION_ERRORS):
+                crashed.append(repr(error))
+                return False
+            configuration_failed.append(str(error))
+            # stderr as well as the log: LOG_LEVEL may hide the log, never this line.
+            print(f"newsmon: {error}", file=sys.stderr)
+            logger.error("newsmon cannot run: %s", error)
+            return True
+
+        if isinstance(running, asyncio.Task):
+            running.add_done_callback(partial(_retrieve_configuration_error, explain))
+        else:  # a Deferred, with the Twisted-based crawler process
+            running.addErrback(  # type: ignore[attr-defined]
+                lambda failure: None if explain(failure.value) else failure
+            )
+        self.crawler_process.start()
+        if configuration_failed:
+            self.exitcode = CONFIG_ERROR
+        elif locked:
+            self.exitcode = 0
+        elif self.crawler_process.bootstrap_failed or crashed:
+            # A crawl that died of an unexpected error did not run: cron must hear of it.
+            self.exitcode = RUN_FAILED
+        else:
+            self.exitcode = run_exit_code(crawler)
+
+
+def _retrieve_configuration_error(
+    explain: Callable[[BaseException], bool], task: asyncio.Task[None]
+) -> None:
+    """Take a configuration error out of the task, so asyncio does not print its traceback."""
+    if task.cancelled():
+        return
+    error = task.exception()  # retrieving it marks it handled
+    if error is not None and not explain(error):
+        logger.error("crawl failed", exc_info=error)

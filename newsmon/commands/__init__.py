@@ -1,1 +1,0 @@
-"""newsmon's Scrapy commands (COMMANDS_MODULE): `crawl` with meaningful exit codes."""

@@ -1,0 +1,1 @@
+"""Crawling: spiders decide what to fetch; downloader middlewares and the browser fetch it."""

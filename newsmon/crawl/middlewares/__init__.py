@@ -1,0 +1,1 @@
+"""Downloader middlewares: conditional GET, retries, size and content checks, rendering."""

@@ -1,0 +1,1 @@
+"""Spiders: which listing pages and articles to fetch, and nothing else."""

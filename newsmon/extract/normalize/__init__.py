@@ -1,0 +1,1 @@
+"""Small pure helpers that normalise text, dates, URLs, names and HTML."""

@@ -1,0 +1,196 @@
+"""Run lifecycle, health side: check each run, remember it, write the health feed and report.
+
+At the end of every run its figures are checked against the baselines of earlier runs.
+
+A failed check is said four ways: an ERROR line naming the check, the field and an example
+URL; a non-zero exit code (`newsmon.run.outcome.fail_run`); a `health` entry in the run report;
+and an item in `output/health.xml`, so a subscriber learns of it in their feed reader.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from newsmon.config import NewsmonConfigError, base_url_from_settings, check_writable_dir
+from newsmon.health.checks import RECOVERED, Baseline, HealthFailure, PastRun, evaluate, to_announce
+from newsmon.health.feed import HEALTH_FEED_NAME, write_health_feed
+from newsmon.health.report import (
+    build_report,
+    prune_reports,
+    report_dir,
+    report_path,
+    summary_lines,
+    write_report,
+)
+from newsmon.health.run import RunHealth, run_health
+from newsmon.publish.feeds import feed_url
+from newsmon.run.outcome import fail_run, run_exit_code
+from newsmon.store import HealthEventRecord, HealthRunRecord, StateStoreError, get_store
+
+logger = logging.getLogger(__name__)
+
+
+class HealthAtClose:
+    """Health checks, run history, health feed and run report, when a spider closes."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.health: RunHealth = run_health(crawler)
+        settings = crawler.settings
+        self.reports = report_dir(settings)
+        self.keep_reports = settings.getint("NEWSMON_REPORT_KEEP", 500)
+        if self.keep_reports < 1:
+            raise NewsmonConfigError("NEWSMON_REPORT_KEEP must be 1 or more")
+        # Checked at start-up, like the output folder: a run must not fail only at its end.
+        check_writable_dir(self.reports, "NEWSMON_REPORT_DIR")
+        self.output_dir = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
+        self.feed_base_url = str(settings.get("NEWSMON_FEED_BASE_URL") or "http://localhost:8080/")
+        self.site = base_url_from_settings(settings)
+        self.started_at = datetime.now(UTC)
+        self.started_clock = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HealthAtClose:
+        """Connect to spider_opened and spider_closed."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Start the run's clock."""
+        self.started_at = datetime.now(UTC)
+        self.started_clock = time.monotonic()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Check, remember, publish the health feed, write the report, sum it up in the log."""
+        stats = self.crawler.stats
+        values = stats.get_stats() if stats is not None else {}
+        now = datetime.now(UTC)
+        unreadable = int(values.get("newsmon/articles/not_article", 0))
+        metrics = self.health.observations.metrics(unreadable)
+        new_items = int(values.get("newsmon/items/new", 0))
+        history: list[PastRun] = []
+        baseline = Baseline()
+        failures: list[HealthFailure] = []
+        status = "disabled"
+        if self.health.config.enabled:
+            try:
+                history = self.health.history
+                baseline = self.health.baseline
+            except StateStoreError as error:
+                fail_run(self.crawler, f"run history unreadable, health not checked: {error}")
+            failures = evaluate(
+                metrics,
+                self.health.observations.examples,
+                baseline,
+                self.health.config,
+                history=history,
+                new_items=new_items,
+                now=now,
+            )
+            status = "failed" if failures else "healthy"
+            self._announce(failures)
+            self._remember(metrics, failures, history, new_items, now)
+        if stats is not None:
+            # Again: the failures above added error lines and run failures to the stats.
+            values = stats.get_stats()
+        report = build_report(
+            spider=self.health.spider_name,
+            stats=values,
+            metrics=metrics,
+            started_at=self.started_at,
+            finished_at=now,
+            duration_seconds=time.monotonic() - self.started_clock,
+            finish_reason=reason,
+            health_status=status,
+            failures=failures,
+            baseline_runs=baseline.runs,
+            quarantined=self.health.observations.quarantined,
+            exit_code=run_exit_code(self.crawler),
+        )
+        path = report_path(self.reports, self.health.spider_name, self.started_at)
+        written: Path | None = path
+        try:
+            write_report(path, report)
+            prune_reports(self.reports, self.health.spider_name, self.keep_reports)
+        except OSError as error:
+            fail_run(self.crawler, f"could not write the run report {path}: {error}")
+            written = None
+        for line in summary_lines(report, written):
+            logger.info("%s", line)
+
+    def _announce(self, failures: list[HealthFailure]) -> None:
+        """One ERROR line per failed check, then fail the run."""
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value("newsmon/health/failed_checks", len(failures))
+        for failure in failures:
+            logger.error(
+                "health check %s failed for field %s: %s; e.g. %s",
+                failure.check,
+                failure.field,
+                failure.message,
+                failure.example_url or "(no example page)",
+            )
+        if failures:
+            names = ", ".join(f"{failure.check}({failure.field})" for failure in failures)
+            fail_run(self.crawler, f"health checks failed: {names}")
+
+    def _remember(
+        self,
+        metrics: dict[str, tuple[int, int]],
+        failures: list[HealthFailure],
+        history: list[PastRun],
+        new_items: int,
+        now: datetime,
+    ) -> None:
+        """Store the run and its events, then rewrite the health feed from the store."""
+        spider = self.health.spider_name
+        announced, recovered = to_announce(failures, history, now, self.health.config)
+        events = [
+            HealthEventRecord(now, spider, f.check, f.field, f.message, f.example_url)
+            for f in announced
+        ]
+        if recovered:
+            failed_runs = next(
+                (index for index, run in enumerate(history) if run.healthy), len(history)
+            )
+            events.append(
+                HealthEventRecord(
+                    now,
+                    spider,
+                    RECOVERED,
+                    "",
+                    f"every health check of the {spider} crawl passes again, after "
+                    f"{failed_runs} failed run(s)",
+                    "",
+                )
+            )
+        run = HealthRunRecord(
+            spider=spider,
+            started_at=self.started_at,
+            finished_at=now,
+            healthy=not failures,
+            new_items=new_items,
+            metrics=metrics,
+            failures=[failure.to_json() for failure in failures],
+        )
+        path = self.output_dir / HEALTH_FEED_NAME
+        try:
+            store = get_store(self.crawler)
+            store.record_health_run(run, events)
+            write_health_feed(
+                path,
+                store.latest_health_events(self.health.config.feed_size),
+                self_url=feed_url(self.feed_base_url, self.output_dir, path),
+                site_link=f"{self.site}/",
+                now=now,
+            )
+        except (OSError, StateStoreError, ValueError) as error:
+            fail_run(self.crawler, f"could not record the run's health or write {path}: {error}")

@@ -1,0 +1,96 @@
+"""Spider middleware: audit article items and listing pages before the pipelines see them.
+
+Every article item is compared with the page it came from, and every listing page's cards
+are counted by how they were found (NEWSMON_HEALTH_ENABLED).
+
+The spider's page objects fall back quietly (JSON-LD, meta, markup, listing card); this is
+where newsmon notes which link of each chain gave each value, and where the page's markup
+and its own JSON-LD/meta disagree. The quarantine pipeline and the health checks read it.
+Stats: `newsmon/health/audited`, `.../listings_audited`, `.../audit_errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response, TextResponse
+
+from newsmon.extract.article import ArticlePage
+from newsmon.health.audit import audit_article, audit_listing
+from newsmon.health.run import RunHealth, run_health
+from newsmon.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+class AuditMiddleware:
+    """Record how each article and listing page was read; never changes what passes."""
+
+    def __init__(self, crawler: Crawler, health: RunHealth) -> None:
+        self.crawler = crawler
+        self.health = health
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AuditMiddleware:
+        """Off when NEWSMON_HEALTH_ENABLED is false."""
+        health = run_health(crawler)
+        if not health.config.enabled:
+            raise NotConfigured("NEWSMON_HEALTH_ENABLED is off")
+        return cls(crawler, health)
+
+    def process_spider_output(
+        self, response: Response | None, result: Iterable[Any]
+    ) -> Iterable[Any]:
+        """Audit a listing page once, then each item of the callback's output."""
+        self._audit_listing(response)
+        for output in result:
+            yield self._audit_item(output, response)
+
+    async def process_spider_output_async(
+        self, response: Response | None, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        """The asynchronous twin of `process_spider_output`."""
+        self._audit_listing(response)
+        async for output in result:
+            yield self._audit_item(output, response)
+
+    def _audit_listing(self, response: Response | None) -> None:
+        if (
+            not isinstance(response, TextResponse)
+            or response.status != 200
+            or response.request is None
+            or not response.request.meta.get("newsmon_listing")
+        ):
+            return
+        try:
+            self.health.observations.add_listing(audit_listing(response.selector, response.url))
+        except Exception:
+            # The audit watches extraction; it must never be the thing that breaks a crawl.
+            self._count("audit_errors")
+            logger.exception("could not audit listing page %s", response.url)
+            return
+        self._count("listings_audited")
+
+    def _audit_item(self, output: Any, response: Response | None) -> Any:
+        if not isinstance(output, ArticleItem) or not isinstance(response, TextResponse):
+            return output
+        request = response.request
+        card = request.cb_kwargs.get("card") if request is not None else None
+        try:
+            audit = audit_article(ArticlePage.from_response(response), output, card)
+        except Exception:
+            self._count("audit_errors")
+            logger.exception("could not audit article page %s", response.url)
+            return output
+        self.health.observations.add_article(audit)
+        self.health.remember(output, audit)
+        self._count("audited")
+        return output
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsmon/health/{key}")

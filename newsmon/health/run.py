@@ -1,0 +1,87 @@
+"""The health state of one crawl, shared by the audit middleware, quarantine and extension.
+
+It holds the settings, the baseline learned from earlier runs, the running observations, and
+the audit of each item on its way from the spider to the pipelines.
+"""
+
+from __future__ import annotations
+
+import weakref
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from newsmon.health.audit import ArticleAudit, RunObservations
+from newsmon.health.checks import Baseline, HealthConfig, PastRun, usual_sources
+from newsmon.items import ArticleItem
+from newsmon.store import get_store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+
+class RunHealth:
+    """Health bookkeeping of one crawl (see `run_health`)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.config = HealthConfig.from_settings(crawler.settings)
+        self.spider_name = str(getattr(crawler.spidercls, "name", "") or "crawl")
+        self.started_at = datetime.now(UTC)
+        self.observations = RunObservations(self.config.min_body_words)
+        self._history: list[PastRun] | None = None
+        self._usual: dict[str, frozenset[str]] | None = None
+        # Items are not hashable (dataclasses with eq): key by id, and forget the entry when
+        # the item is freed (dropped before the pipeline that takes it), before the id is reused.
+        self._audits: dict[int, ArticleAudit] = {}
+
+    @property
+    def history(self) -> list[PastRun]:
+        """Earlier runs of this spider, newest first (read from the store once per crawl)."""
+        if self._history is None:
+            # Enough runs to learn the baseline from and to see the usual gap between new
+            # articles, even with some unhealthy runs among them.
+            limit = max(self.config.baseline_runs * 3, 60)
+            self._history = [
+                PastRun(
+                    run.finished_at,
+                    run.healthy,
+                    run.new_items,
+                    run.metrics,
+                    frozenset((str(f.get("check")), str(f.get("field"))) for f in run.failures),
+                )
+                for run in get_store(self.crawler).health_runs(self.spider_name, limit)
+            ]
+        return self._history
+
+    @property
+    def baseline(self) -> Baseline:
+        """The baseline learned from this spider's recent healthy runs."""
+        return Baseline.learn(self.history, self.config.baseline_runs)
+
+    @property
+    def usual(self) -> dict[str, frozenset[str]]:
+        """Per field, the sources an item may come from (computed once per crawl)."""
+        if self._usual is None:
+            self._usual = usual_sources(self.baseline, self.config)
+        return self._usual
+
+    def remember(self, item: ArticleItem, audit: ArticleAudit) -> None:
+        """Attach an audit to an item on its way to the pipelines."""
+        key = id(item)
+        self._audits[key] = audit
+        weakref.finalize(item, self._audits.pop, key, None)
+
+    def take(self, item: ArticleItem) -> ArticleAudit | None:
+        """Return (and forget) the audit attached to `item`, if any."""
+        return self._audits.pop(id(item), None)
+
+
+_RUNS: weakref.WeakKeyDictionary[Crawler, RunHealth] = weakref.WeakKeyDictionary()
+
+
+def run_health(crawler: Crawler) -> RunHealth:
+    """Return the crawl's RunHealth, creating it on first use."""
+    health = _RUNS.get(crawler)
+    if health is None:
+        health = _RUNS[crawler] = RunHealth(crawler)
+    return health

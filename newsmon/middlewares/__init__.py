@@ -1,1 +1,0 @@
-"""Downloader middlewares: conditional requests, Retry-After, rendering fallback (one job each)."""

@@ -1,1 +1,0 @@
-"""Small pure helpers that normalise text, dates, URLs and names."""

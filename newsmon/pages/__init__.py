@@ -1,1 +1,0 @@
-"""Page objects: turn a response into data, knowing nothing of the crawl."""

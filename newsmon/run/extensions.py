@@ -1,0 +1,76 @@
+"""Run lifecycle: publish the feeds and the archive from the store when a crawl ends."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from newsmon.config import NewsmonConfigError, check_writable_dir
+from newsmon.publish.run import PublishConfig, publish
+from newsmon.run.outcome import fail_run
+from newsmon.store import StateStoreError, get_store
+
+logger = logging.getLogger(__name__)
+
+
+class PublishAtClose:
+    """At the end of every run, write every feed and the JSON-lines archive from the store."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        # Checked at start-up so a bad setting fails before any request, not after the crawl.
+        self.config = PublishConfig.from_settings(crawler.settings)
+        check_writable_dir(self.config.output_dir, "NEWSMON_OUTPUT_DIR")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PublishAtClose:
+        """Connect to spider_closed; the store stays open until engine_stopped."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Publish feeds for the configured listings plus the ones this spider walked."""
+        walked = list(getattr(spider, "slugs", []))
+        config = PublishConfig.from_settings(self.crawler.settings, extra_slugs=walked)
+        try:
+            report = publish(get_store(self.crawler), config)
+        except (OSError, StateStoreError, NewsmonConfigError) as error:
+            # The old feeds stay in place (every file is replaced atomically or not at all).
+            fail_run(self.crawler, f"could not publish to {config.output_dir}: {error}")
+            return
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("newsmon/publish/feeds", len(report.feeds))
+            stats.set_value("newsmon/publish/exported", report.exported)
+            stats.set_value("newsmon/publish/skipped", report.skipped)
+        logger.info(
+            "published %d feed files and %d archive lines to %s (run ended: %s)",
+            len(report.feeds),
+            report.exported,
+            config.output_dir,
+            reason,
+        )
+
+
+class RunOutcome:
+    """Fail the run (non-zero exit) when it could not fetch a single listing page."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunOutcome:
+        """Connect to spider_closed."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """A run that fetched no listing page saw nothing of the site: that is a failure."""
+        stats = self.crawler.stats
+        pages = stats.get_value("newsmon/listings/pages", 0) if stats is not None else 0
+        if not pages:
+            fail_run(self.crawler, f"no listing page could be fetched (run ended: {reason})")

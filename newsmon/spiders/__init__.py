@@ -1,1 +1,0 @@
-"""Spiders: decide what to fetch; page objects do the extracting."""
