@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from newsmon import store as store_module
 from newsmon.items import ArticleItem
 from newsmon.serialize import item_from_json, item_to_json
 from newsmon.store import (
@@ -16,6 +15,8 @@ from newsmon.store import (
     StateStoreError,
     body_fingerprint,
 )
+from newsmon.store import exports as store_exports
+from newsmon.store import schema as store_schema
 
 SITE = "https://kyivindependent.com"
 T0 = datetime(2025, 3, 18, 15, 17, tzinfo=UTC)
@@ -332,7 +333,7 @@ def test_pending_exports_then_mark_exported(store: StateStore) -> None:
 def test_pending_exports_pages_and_tolerates_marking_while_iterating(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(store_exports, "EXPORT_BATCH", 2)
     for n in range(5):
         record(store, make_item(f"s{n}"))
     seen = []
@@ -396,8 +397,8 @@ def test_migrates_forward_from_an_older_schema(
 ) -> None:
     # Write a file as the first schema step left it, with an article in it.
     with monkeypatch.context() as patch:
-        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-        patch.setattr(store_module, "SCHEMA_VERSION", 1)
+        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:1])
+        patch.setattr(store_schema, "SCHEMA_VERSION", 1)
         with StateStore(state_path) as old:
             record(old, make_item("a"))
             assert old._connection().execute("PRAGMA user_version").fetchone()[0] == 1
@@ -419,8 +420,8 @@ def test_applies_only_missing_steps_in_order(
         "INSERT INTO step_a VALUES ('a')",
     )
     extra_b = ("INSERT INTO step_a VALUES ('b')",)
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, extra, extra_b])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS, extra, extra_b])
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
     for _ in range(2):  # the second open finds nothing to do
         with StateStore(state_path) as migrated:
             conn = migrated._connection()
@@ -433,8 +434,8 @@ def test_failed_migration_step_leaves_the_previous_schema(
 ) -> None:
     StateStore(state_path).close()
     broken = ("CREATE TABLE half_done (x)", "THIS IS NOT SQL")
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, broken])
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*store_schema.MIGRATIONS, broken])
+    monkeypatch.setattr(store_schema, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StateStoreError):
         StateStore(state_path)
     conn = sqlite3.connect(state_path)
@@ -597,7 +598,7 @@ def test_no_query_scans_a_whole_table(store: StateStore) -> None:
 def test_pending_exports_reads_in_batches(
     store: StateStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "EXPORT_BATCH", 3)
+    monkeypatch.setattr(store_exports, "EXPORT_BATCH", 3)
     for n in range(7):
         record(store, make_item(f"s{n}"))
     statements: list[str] = []

@@ -1,0 +1,111 @@
+"""The state file's schema: how it is marked as newsmon's, and the steps that build it.
+
+The schema is versioned with `PRAGMA user_version` and migrated forward in steps (see
+`Connection._migrate`); the file is marked as newsmon's with `PRAGMA application_id`.
+"""
+
+from __future__ import annotations
+
+# "nsmn" in ASCII: written in the SQLite header so a newsmon file can be told from any other.
+APPLICATION_ID = 0x6E736D6E
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Forward-only schema steps; step N brings `user_version` from N-1 to N. Never edit a released
+# step: add a new one.
+MIGRATIONS: list[tuple[str, ...]] = [
+    # 1: articles, the URLs they were found at, listings, tags, versions.
+    (
+        f"PRAGMA application_id = {APPLICATION_ID}",
+        """CREATE TABLE article (
+            id INTEGER PRIMARY KEY,
+            canonical_url TEXT NOT NULL UNIQUE,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            published TEXT,
+            latest_version INTEGER NOT NULL,
+            announced_version INTEGER NOT NULL DEFAULT 1,
+            announced_at TEXT NOT NULL
+        )""",
+        # Feeds read the newest articles first; this index makes that a bounded index walk.
+        "CREATE INDEX article_feed_order ON article (published DESC, first_seen DESC, id DESC)",
+        # Every canonical URL an article was stored under: its own, plus any second URL that
+        # carried the same body.
+        """CREATE TABLE article_url (
+            url TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES article (id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+        "CREATE INDEX article_url_article ON article_url (article_id)",
+        """CREATE TABLE article_listing (
+            article_id INTEGER NOT NULL REFERENCES article (id) ON DELETE CASCADE,
+            slug TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            PRIMARY KEY (article_id, slug)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX article_listing_slug ON article_listing (slug, article_id)",
+        """CREATE TABLE article_tag (
+            article_id INTEGER NOT NULL REFERENCES article (id) ON DELETE CASCADE,
+            slug TEXT NOT NULL,
+            PRIMARY KEY (article_id, slug)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX article_tag_slug ON article_tag (slug, article_id)",
+        # AUTOINCREMENT: version ids are never reused, so they are a safe export sequence.
+        """CREATE TABLE version (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES article (id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            modified TEXT,
+            crawled_at TEXT NOT NULL,
+            item_json TEXT NOT NULL,
+            exported_at TEXT,
+            UNIQUE (article_id, version)
+        )""",
+        "CREATE INDEX version_fingerprint ON version (fingerprint)",
+        # Partial index: finding what to export costs the pending rows, not the archive.
+        "CREATE INDEX version_pending ON version (id) WHERE exported_at IS NULL",
+    ),
+    # 2: ETag / Last-Modified per listing URL, for conditional requests.
+    (
+        """CREATE TABLE listing_validator (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+    ),
+    # 3: run health: each run's figures (baselines are learned from the healthy ones), the
+    # events the health feed shows, and the items held back as broken.
+    (
+        """CREATE TABLE health_run (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            spider TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            healthy INTEGER NOT NULL,
+            new_items INTEGER NOT NULL,
+            metrics_json TEXT NOT NULL,
+            failures_json TEXT NOT NULL
+        )""",
+        "CREATE INDEX health_run_spider ON health_run (spider, id)",
+        """CREATE TABLE health_event (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            spider TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            message TEXT NOT NULL,
+            example_url TEXT NOT NULL
+        )""",
+        """CREATE TABLE quarantine (
+            url TEXT PRIMARY KEY,
+            spider TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            times INTEGER NOT NULL,
+            item_json TEXT NOT NULL
+        ) WITHOUT ROWID""",
+    ),
+]
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,57 @@
+"""Validators (ETag, Last-Modified) of listing and article URLs, for conditional requests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsmon.store.connection import Connection, to_db_time
+
+
+class ValidatorTables(Connection):
+    """The listing_validator table: the validators each URL last answered with."""
+
+    def listing_validators(self, url: str) -> tuple[str | None, str | None]:
+        """Return the (ETag, Last-Modified) last saved for a listing URL, or (None, None)."""
+        row = (
+            self._connection()
+            .execute("SELECT etag, last_modified FROM listing_validator WHERE url = ?", (url,))
+            .fetchone()
+        )
+        return (row[0], row[1]) if row is not None else (None, None)
+
+    def save_listing_validators(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Save the ETag and Last-Modified a listing URL answered with."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO listing_validator (url, etag, last_modified, updated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
+                (url, etag, last_modified, to_db_time(datetime.now(UTC))),
+            )
+
+    def take_listing_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """Remove and return the validators saved for a listing URL; None if there were none.
+
+        A walk takes page 1's validators when it starts and saves them back only when it
+        completes, so their absence tells the next run that the last walk did not complete.
+        """
+        with self._transaction() as conn:
+            row = conn.execute(
+                "SELECT etag, last_modified FROM listing_validator WHERE url = ?", (url,)
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute("DELETE FROM listing_validator WHERE url = ?", (url,))
+            return (row[0], row[1])
+
+    # Article validators live in the listing_validator table too: it is keyed by URL, and an
+    # article URL (/<slug>/) never equals a listing URL (/tag/...), so no schema step is needed.
+    # The conditional middleware reads both kinds with `listing_validators`.
+
+    def save_article_validators(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Save the ETag and Last-Modified of an article page, for conditional revisits."""
+        self.save_listing_validators(url, etag, last_modified)
