@@ -47,7 +47,7 @@ def crawl_cost(plan: CrawlPlan, newsmon: CrawlRun, bare: CrawlRun) -> SectionRes
     extra = per_article["newsmon"] - per_article["bare_scrapy"]
     times = ratio(per_article["newsmon"], per_article["bare_scrapy"])
     figures["extra_cpu_ms_per_article"] = extra
-    n_rate = newsmon.extract / newsmon.measured.wall_seconds
+    n_rate = newsmon.pages / newsmon.measured.wall_seconds
     b_rate = bare.pages / bare.measured.wall_seconds
     return SectionResult(
         key="crawl_cost",
@@ -57,7 +57,7 @@ def crawl_cost(plan: CrawlPlan, newsmon: CrawlRun, bare: CrawlRun) -> SectionRes
             Row(
                 SECTION,
                 f"CPU ms per article ({articles:,} articles: {newsmon.reached()}; "
-                f"{newsmon.extract:,} pages)",
+                f"{newsmon.pages:,} pages)",
                 fmt_num(per_article["newsmon"], 2),
                 f"bare Scrapy {fmt_num(per_article['bare_scrapy'], 2)}",
                 f"{extra:+.2f} ms ({fmt_ratio(times)})",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
+
+from newsmon.site import is_http_url, is_slug
 
 
 class NewsmonConfigError(ValueError):
@@ -18,7 +19,7 @@ def base_url_from_settings(settings: BaseSettings) -> str:
     """NEWSMON_BASE_URL without a trailing slash; raise NewsmonConfigError if malformed."""
     raw = str(settings.get("NEWSMON_BASE_URL") or "").strip()
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_http_url(raw):
         raise NewsmonConfigError(
             f"NEWSMON_BASE_URL must be an http(s) URL such as https://kyivindependent.com, "
             f"not {raw!r}"
@@ -28,9 +29,6 @@ def base_url_from_settings(settings: BaseSettings) -> str:
             f"NEWSMON_BASE_URL must be the site's root (scheme and host only), not {raw!r}"
         )
     return f"{parts.scheme}://{parts.netloc}"
-
-
-TAG_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
 def tag_list(value: object) -> list[str]:
@@ -45,7 +43,7 @@ def tag_list(value: object) -> list[str]:
         raise NewsmonConfigError(f"tags must be a comma-separated string or a list, not {value!r}")
     slugs = [str(item).strip().strip("/").lower() for item in items if str(item).strip()]
     for slug in slugs:
-        if not TAG_SLUG.match(slug):
+        if not is_slug(slug):
             raise NewsmonConfigError(f"{slug!r} is not a tag slug (like 'russia' or 'war')")
     return list(dict.fromkeys(slugs))
 

@@ -1,8 +1,9 @@
-"""ArticleItem: the one output schema of newsmon."""
+"""ArticleItem: the one output schema of newsmon, and its plain-JSON form."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,31 @@ def iso_datetime(value: datetime | None) -> str | None:
 # Scrapy's exporters read "serializer" from field metadata; without it a datetime would be
 # written as "YYYY-MM-DD HH:MM:SS" with its offset lost.
 _DATETIME_META: dict[str, Any] = {"serializer": iso_datetime}
+
+
+@dataclass
+class Provenance:
+    """How an item was extracted: the source of each tracked field, and where sources disagree.
+
+    Travels on the item from the page object to the health checks and the quarantine; every
+    export (store, archive, Redis, Scrapy's feed exports) leaves it out.
+    """
+
+    sources: dict[str, str] = field(default_factory=dict)
+    """Per tracked field, the link of its fallback chain that gave the value ("none": no link)."""
+
+    compared: list[str] = field(default_factory=list)
+    """Cross-checked fields for which both the page's metadata and its markup give a value."""
+
+    markup_disagrees: list[str] = field(default_factory=list)
+    """Of those, the fields where the visible markup says something else (drift)."""
+
+    item_disagrees: list[str] = field(default_factory=list)
+    """Fields where the extracted value contradicts the page's own JSON-LD/meta."""
+
+
+# Field metadata of what exports leave out (see `exported_fields`).
+NOT_EXPORTED: dict[str, Any] = {"export": False}
 
 
 @dataclass(kw_only=True)
@@ -80,3 +106,44 @@ class ArticleItem:
 
     crawled_at: datetime | None = field(default=None, metadata=_DATETIME_META)
     """When this version's page was fetched, in UTC."""
+
+    provenance: Provenance | None = field(
+        default=None, repr=False, compare=False, metadata=NOT_EXPORTED
+    )
+    """Set by the page object: how each field was found (for health checks; never exported)."""
+
+
+def exported_fields() -> tuple[str, ...]:
+    """The item fields every export writes, in order (all but extraction metadata)."""
+    return tuple(f.name for f in fields(ArticleItem) if f.metadata.get("export", True))
+
+
+# What every export writes; the datetime fields among them are the ones whose exporter
+# serializer is iso_datetime.
+EXPORTED_FIELDS: tuple[str, ...] = exported_fields()
+DATETIME_FIELDS: frozenset[str] = frozenset(
+    f.name for f in fields(ArticleItem) if f.metadata.get("serializer") is iso_datetime
+)
+
+
+def item_to_json(item: ArticleItem) -> dict[str, Any]:
+    """Return the exported fields as a JSON-ready dict, datetimes as ISO 8601 with offset."""
+    data: dict[str, Any] = {}
+    for name in EXPORTED_FIELDS:
+        value = getattr(item, name)
+        if name in DATETIME_FIELDS:
+            value = iso_datetime(value)
+        elif isinstance(value, list):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+def item_from_json(data: Mapping[str, Any]) -> ArticleItem:
+    """Rebuild an ArticleItem from `item_to_json` output; unknown keys are ignored."""
+    # Ignoring unknown keys lets an archive written by a later schema still be read.
+    values = {key: value for key, value in data.items() if key in EXPORTED_FIELDS}
+    for name in DATETIME_FIELDS:
+        if values.get(name):
+            values[name] = datetime.fromisoformat(values[name])
+    return ArticleItem(**values)

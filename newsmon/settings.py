@@ -1,15 +1,30 @@
 """Every setting newsmon uses, Scrapy's and its own, each with the reason for its value.
 
-Any of them can be overridden per run with `scrapy crawl SPIDER -s NAME=VALUE`.
+Grouped by stage, in the order an article goes through them: the project, the site and the
+crawl, fetching, rendering, extraction and the pipelines, the store, publishing, health, the
+run itself, scheduling and serving, scaling out. Any of them can be overridden per run with
+`scrapy crawl SPIDER -s NAME=VALUE`.
 """
+
+from newsmon.items import EXPORTED_FIELDS
+
+# --- The project ----------------------------------------------------------------------------
 
 BOT_NAME = "newsmon"
 SPIDER_MODULES = ["newsmon.crawl.spiders"]
 NEWSPIDER_MODULE = "newsmon.crawl.spiders"
 # Our `crawl` exits non-zero when a run failed, so cron and systemd can alert.
 COMMANDS_MODULE = "newsmon.cli.scrapy_commands"
+# Scrapy 2.19's default; named here so a reader knows spiders run on asyncio.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
-# --- newsmon's own settings -------------------------------------------------------------
+# Each stage below registers its own components in these.
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {}
+SPIDER_MIDDLEWARES: dict[str, int | None] = {}
+ITEM_PIPELINES: dict[str, int] = {}
+EXTENSIONS: dict[str, int | None] = {}
+
+# --- Crawl: the site, its listings, what to walk ------------------------------------------
 
 # The site to monitor; point it at the offline replica for tests and demos.
 NEWSMON_BASE_URL = "https://kyivindependent.com"
@@ -18,19 +33,25 @@ NEWSMON_BASE_URL = "https://kyivindependent.com"
 NEWSMON_MAX_PAGES = 3
 # Tag slugs the `tags` spider walks (and publishes feeds for) when no `-a tags=` is given.
 NEWSMON_TAGS = ["united-states", "russia"]
-# The SQLite state (seen articles, versions, exports); outside output/, which gets published.
-NEWSMON_STATE_PATH = "state/newsmon.sqlite3"
-# Where feeds and the JSON-lines archive are written; this folder is what subscribers read.
-NEWSMON_OUTPUT_DIR = "output"
-# Articles per feed, newest first.
-NEWSMON_FEED_SIZE = 50
-# Public address of NEWSMON_OUTPUT_DIR, for the feeds' rel="self" links.
-NEWSMON_FEED_BASE_URL = "http://localhost:8080/"
-# "update": an updated article keeps its place and guid; "reannounce": substantial rewrites
-# are announced again as new entries.
-NEWSMON_UPDATE_POLICY = "update"
+# Known articles published within this many hours (counted back from the newest stored
+# article, or from now if that is earlier) are revisited with a conditional request, so
+# updates are caught; an unchanged one costs a 304. 0 turns revisits off.
+NEWSMON_REVISIT_HOURS = 24
+# True walks every listing page up to NEWSMON_MAX_PAGES (no conditional listing requests, no
+# stop at a page of known articles): for a one-off backfill with a larger NEWSMON_MAX_PAGES.
+NEWSMON_FULL_WALK = False
+# What the walks remember between runs (known articles, validators, the revisit window) and
+# the books of this run's walks; the spiders ask it before they fetch.
+EXTENSIONS["newsmon.crawl.keeper.WalkKeeper"] = 10
+# First in, first out: a listing page's articles are fetched before the walk moves on, so
+# pending requests stay few. Scrapy's default (last in, first out) let the listing walk race
+# ahead and hold nearly every article request in memory at once: peak memory for 20,000
+# articles fell from 1.78x to 1.09x that for 2,000 (BENCHMARKS.md).
+DEPTH_PRIORITY = 1
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 
-# --- Politeness toward the real site ----------------------------------------------------
+# --- Fetching: politeness toward the real site ----------------------------------------------
 
 # Names newsmon and where to read about it, so the site's operators know who is calling.
 USER_AGENT = "newsmon/0.1 (news-feed monitor; +https://github.com/newsmon/newsmon)"
@@ -43,93 +64,58 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-# First in, first out: a listing page's articles are fetched before the walk moves on, so
-# pending requests stay few. Scrapy's default (last in, first out) let the listing walk race
-# ahead and hold nearly every article request in memory at once: peak memory for 20,000
-# articles fell from 1.78x to 1.09x that for 2,000 (BENCHMARKS.md).
-DEPTH_PRIORITY = 1
-SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 # Long enough for a slow page, short enough that a stuck one does not hold up a scheduled run.
 DOWNLOAD_TIMEOUT = 30
 # News pages are well under a few MB; anything larger is not an article.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 
-# --- Secure defaults for an unattended service ------------------------------------------
+# --- Fetching: secure defaults for an unattended service ------------------------------------
 
 # Scrapy opens a telnet console by default; a monitor needs no remote shell.
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19 also opens a remote-control HTTP port by default; nothing here needs it.
 REMOTE_CONTROL_ENABLED = False
-# Only http(s) is ever fetched: no file://, data:, ftp:// or s3:// from a crafted link.
-DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
-
-# --- Pipeline, extensions ----------------------------------------------------------------
-
-ITEM_PIPELINES: dict[str, int] = {
-    # One job each, in this order: clean text, refuse incomplete items, pass on only news.
-    "newsmon.pipeline.steps.CleanPipeline": 100,
-    "newsmon.pipeline.steps.ValidatePipeline": 200,
-    "newsmon.pipeline.steps.StorePipeline": 300,
+# Only http(s) is ever fetched: no file://, data:, ftp:// or s3:// from a crafted link. http and
+# https go through newsmon's handler: plain HTTP/1.1, and scrapy-playwright's handler, its
+# driver and the browser only on the first request with meta playwright=True (a run that
+# renders nothing starts none).
+DOWNLOAD_HANDLERS = {
+    "file": None,
+    "data": None,
+    "ftp": None,
+    "s3": None,
+    "http": "newsmon.crawl.browser.RenderingDownloadHandler",
+    "https": "newsmon.crawl.browser.RenderingDownloadHandler",
 }
-EXTENSIONS = {
-    # Writes the feeds and the JSON-lines archive from the store when a run ends.
-    "newsmon.run.extensions.PublishAtClose": 500,
-    # Turns "nothing could be fetched" into a non-zero exit code.
-    "newsmon.run.extensions.RunOutcome": 510,
-}
+# A news page redirects once or twice (legacy permalink, trailing slash); Scrapy's 20 lets a
+# hostile chain run long.
+REDIRECT_MAX_TIMES = 5
+# The site never uses <meta http-equiv="refresh">; a hostile page could, to send the crawler
+# elsewhere.
+METAREFRESH_ENABLED = False
 
-# --- Output conventions -----------------------------------------------------------------
+# --- Fetching: downloader middlewares, in the order a response passes them ----------------
 
-FEED_EXPORT_ENCODING = "utf-8"
-# Scrapy 2.19's default; named here so a reader knows spiders run on asyncio.
-TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-LOG_LEVEL = "INFO"
-
-# Downloader middlewares newsmon adds; each section below registers its own.
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
-
-# --- Incremental crawls, scheduling, serving (issue 6) ----------------------------------
-
-# Known articles published within this many hours (counted back from the newest stored
-# article, or from now if that is earlier) are revisited with a conditional request, so
-# updates are caught; an unchanged one costs a 304. 0 turns revisits off.
-NEWSMON_REVISIT_HOURS = 24
-# True walks every listing page up to NEWSMON_MAX_PAGES (no conditional listing requests, no
-# stop at a page of known articles): for a one-off backfill with a larger NEWSMON_MAX_PAGES.
-NEWSMON_FULL_WALK = False
+# Requests and redirects leaving the site's origin (host and port), changing scheme (file:,
+# data:) or looping are refused with a reason; above RedirectMiddleware (600) to see them first.
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.guard.SiteGuardMiddleware"] = 610
+# Scrapy's HttpCompressionMiddleware, counting pages over DOWNLOAD_MAXSIZE as a drop reason.
+DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] = (
+    None
+)
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.size.SizeLimitMiddleware"] = 590
+# Decides which pages need the browser: it sees responses after redirects (600) and HTTP
+# decompression (590), and before conditional GET (580) counts them.
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.render.RenderMiddleware"] = 585
 # Conditional GET for listing pages and revisits, with the validators the store remembers.
 DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.conditional.ConditionalRequestsMiddleware"] = 580
-# One run at a time per state file, however it was started (watch, cron, Scrapyd); first, so
-# a skipped run touches nothing.
-EXTENSIONS["newsmon.run.lock.CrawlLock"] = 0
-# `python -m newsmon watch`: the crawls of each cycle, in order (`tags` only if NEWSMON_TAGS
-# is not empty), and the interval when no --every is given (30s, 10m, 1h).
-NEWSMON_WATCH_CRAWLS = ["newsfeed", "tags"]
-NEWSMON_WATCH_EVERY = "10m"
-# Each wait is the interval plus or minus this share of it, so monitors started together do
-# not all knock at the same second.
-NEWSMON_WATCH_JITTER = 0.1
-# After this many failed cycles in a row the wait doubles each cycle, up to the maximum
-# (seconds): a site that is down is not hammered, and the watch comes back on its own.
-NEWSMON_WATCH_BACKOFF_AFTER = 3
-NEWSMON_WATCH_BACKOFF_MAX = 3600
-# `python -m newsmon serve`: loopback by default; put a reverse proxy in front, or pass
-# --host 0.0.0.0, to publish the feeds beyond this machine.
-NEWSMON_SERVE_HOST = "127.0.0.1"
-NEWSMON_SERVE_PORT = 8080
-
-# --- Faults and hostile input (issue 7) --------------------------------------------------
-
-# Built before every other extension: secrets are redacted from the log before Scrapy dumps
-# the overridden settings, then every setting is checked (an unknown NEWSMON_* name or a
-# value of the wrong type stops the run with one line, exit 2).
-EXTENSIONS["newsmon.run.redact.RedactSecrets"] = -30
-EXTENSIONS["newsmon.run.settings_check.SettingsCheck"] = -20
+# Only HTML answers pages (a PDF is refused, not made into an "article"); a page declaring
+# the wrong charset over UTF-8 bytes is read as UTF-8. After decompression (590).
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.content.ContentCheckMiddleware"] = 560
 # Retries wait (Retry-After on 429/503, else exponential backoff) for that request only;
 # Scrapy's RetryMiddleware, which it replaces, retries at once and ignores Retry-After.
-DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.retry.RetryMiddleware"] = None  # type: ignore[assignment]
+DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.retry.RetryMiddleware"] = None
 DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.retry.RetryAfterMiddleware"] = 550
 # First wait before retrying a failed request, in seconds; doubled for each further attempt.
 NEWSMON_RETRY_BACKOFF = 1.0
@@ -139,39 +125,75 @@ NEWSMON_RETRY_AFTER_MAX = 60.0
 # The spider reports a page it could not get in one warning; Scrapy's "Gave up retrying"
 # error would say it twice.
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"
-# Only HTML answers pages (a PDF is refused, not made into an "article"); a page declaring
-# the wrong charset over UTF-8 bytes is read as UTF-8. After decompression (590).
-DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.content.ContentCheckMiddleware"] = 560
-# Scrapy's HttpCompressionMiddleware, counting pages over DOWNLOAD_MAXSIZE as a drop reason.
-DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware"] = (
-    None  # type: ignore[assignment]
-)
-DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.size.SizeLimitMiddleware"] = 590
-# Requests and redirects leaving the site's origin (host and port), changing scheme (file:,
-# data:) or looping are refused with a reason; above RedirectMiddleware (600) to see them first.
-DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.guard.SiteGuardMiddleware"] = 610
-# A news page redirects once or twice (legacy permalink, trailing slash); Scrapy's 20 lets a
-# hostile chain run long.
-REDIRECT_MAX_TIMES = 5
-# The site never uses <meta http-equiv="refresh">; a hostile page could, to send the crawler
-# elsewhere.
-METAREFRESH_ENABLED = False
-# A dropped item is logged in one line (reason and URL), not followed by the whole item.
-LOG_FORMATTER = "newsmon.run.logformat.OneLineLogFormatter"
 
-# --- Run report and health checks (issue 8) ----------------------------------------------
+# --- Fetching: rendering JavaScript-only pages --------------------------------------------
 
-# Audits each article against its own page (which source gave each field, agreement with the
-# page's JSON-LD/meta) and counts how listing cards were found, before the pipelines. Merged
-# with any spider middlewares another section registers.
-SPIDER_MIDDLEWARES = {
-    **globals().get("SPIDER_MIDDLEWARES", {}),
-    "newsmon.health.middleware.AuditMiddleware": 950,
+# "auto": plain HTTP, and a browser only for a page whose cards or body are filled in by
+# JavaScript; "always": every listing and article page through the browser; "never": none.
+NEWSMON_RENDER = "auto"
+# Debian's Chromium (`apt-get install chromium`); `playwright install` cannot fetch browsers
+# on these machines. --no-sandbox: the crawl may run as root, which Chromium's sandbox refuses.
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ],
 }
+# One browser context, two pages at a time: a browser's memory grows with every open page.
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+# A page that takes longer than a plain download (DOWNLOAD_TIMEOUT) is not coming.
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+# Images, media, fonts, styles and iframes never change a page's text: the browser skips them.
+PLAYWRIGHT_ABORT_REQUEST = "newsmon.crawl.browser.abort_request"
+
+# --- Extraction and the item pipelines ----------------------------------------------------
+
+# Counts how each article and listing page was read (the provenance the page objects put on
+# each item, the listing's card source) before the pipelines see them.
+SPIDER_MIDDLEWARES["newsmon.health.middleware.AuditMiddleware"] = 950
+# One job each, in this order: clean text, refuse incomplete items, hold back broken ones,
+# pass on only news.
+ITEM_PIPELINES["newsmon.pipeline.clean.CleanPipeline"] = 100
+ITEM_PIPELINES["newsmon.pipeline.validate.ValidatePipeline"] = 200
 # Holds back items that look broken (tiny body, contradicting the page's own JSON-LD/meta, a
-# field from a source no healthy run used): after validate (200), before store (300), so a
-# held item is never stored, published or exported; the next good extraction publishes it.
+# field from a source no healthy run used): after validate, before store, so a held item is
+# never stored, published or exported; the next good extraction publishes it.
 ITEM_PIPELINES["newsmon.pipeline.quarantine.QuarantinePipeline"] = 250
+ITEM_PIPELINES["newsmon.pipeline.store.StorePipeline"] = 300
+# Scrapy's own feed exports (-o items.jsonl) write the item's fields, not its provenance.
+FEED_EXPORT_FIELDS = list(EXPORTED_FIELDS)
+FEED_EXPORT_ENCODING = "utf-8"
+
+# --- The store ------------------------------------------------------------------------------
+
+# The SQLite state (seen articles, versions, exports); outside output/, which gets published.
+NEWSMON_STATE_PATH = "state/newsmon.sqlite3"
+# "update": an updated article keeps its place and guid; "reannounce": substantial rewrites
+# are announced again as new entries.
+NEWSMON_UPDATE_POLICY = "update"
+
+# --- Publishing -----------------------------------------------------------------------------
+
+# Where feeds and the JSON-lines archive are written; this folder is what subscribers read.
+NEWSMON_OUTPUT_DIR = "output"
+# Articles per feed, newest first.
+NEWSMON_FEED_SIZE = 50
+# Public address of NEWSMON_OUTPUT_DIR, for the feeds' rel="self" links.
+NEWSMON_FEED_BASE_URL = "http://localhost:8080/"
+# Writes the feeds and the JSON-lines archive from the store when a run ends.
+EXTENSIONS["newsmon.publish.extension.PublishAtClose"] = 500
+
+# --- Health: checks, announcements, run reports -------------------------------------------
+
 # Health checks, run history, output/health.xml and the run report when a run ends; after
 # publishing (500) and RunOutcome (510), so the report sees what they did.
 EXTENSIONS["newsmon.health.extension.HealthAtClose"] = 520
@@ -217,44 +239,40 @@ NEWSMON_HEALTH_REMIND_HOURS = 24.0
 NEWSMON_REPORT_DIR = ""
 NEWSMON_REPORT_KEEP = 500
 
-# --- Rendering JavaScript-only pages (issue 9) -------------------------------------------
+# --- The run: lock, outcome, logs -----------------------------------------------------------
 
-# "auto": plain HTTP, and a browser only for a page whose cards or body are filled in by
-# JavaScript; "always": every listing and article page through the browser; "never": none.
-NEWSMON_RENDER = "auto"
-# Decides which pages need the browser: it sees responses after redirects (600) and HTTP
-# decompression (590), and before conditional GET (580) counts them.
-DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.render.RenderMiddleware"] = 585
-# Plain HTTP/1.1 for every request. scrapy-playwright's handler, its driver and the browser
-# start on the first request with meta playwright=True: a run that renders nothing starts none.
-# (Merged into the handlers above, which stay off; that dict is typed by its None values.)
-DOWNLOAD_HANDLERS["http"] = "newsmon.crawl.browser.RenderingDownloadHandler"  # type: ignore[assignment]
-DOWNLOAD_HANDLERS["https"] = "newsmon.crawl.browser.RenderingDownloadHandler"  # type: ignore[assignment]
-# Debian's Chromium (`apt-get install chromium`); `playwright install` cannot fetch browsers
-# on these machines. --no-sandbox: the crawl may run as root, which Chromium's sandbox refuses.
-PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": "/usr/bin/chromium",
-    "headless": True,
-    "args": [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-    ],
-}
-# One browser context, two pages at a time: a browser's memory grows with every open page.
-PLAYWRIGHT_MAX_CONTEXTS = 1
-PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
-# A page that takes longer than a plain download (DOWNLOAD_TIMEOUT) is not coming.
-PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
-# Images, media, fonts, styles and iframes never change a page's text: the browser skips them.
-PLAYWRIGHT_ABORT_REQUEST = "newsmon.crawl.browser.abort_request"
+# Secrets are redacted from every log record from before Scrapy dumps the overridden settings.
+# (Every setting's name and type was checked as the crawler was built: see
+# newsmon.run.settings_check.)
+EXTENSIONS["newsmon.run.redact.RedactSecrets"] = -30
+# One run at a time per state file, however it was started (watch, cron, Scrapyd); first, so
+# a skipped run touches nothing.
+EXTENSIONS["newsmon.run.lock.CrawlLock"] = 0
+# Turns "nothing could be fetched" into a non-zero exit code.
+EXTENSIONS["newsmon.run.outcome.RunOutcome"] = 510
+LOG_LEVEL = "INFO"
+# A dropped item is logged in one line (reason and URL), not followed by the whole item.
+LOG_FORMATTER = "newsmon.run.logformat.OneLineLogFormatter"
 
-# --- Scaling out on Redis (issue 11) ------------------------------------------------------
+# --- Scheduling and serving (python -m newsmon watch / serve) -----------------------------
+
+# `python -m newsmon watch`: the crawls of each cycle, in order (`tags` only if NEWSMON_TAGS
+# is not empty), and the interval when no --every is given (30s, 10m, 1h).
+NEWSMON_WATCH_CRAWLS = ["newsfeed", "tags"]
+NEWSMON_WATCH_EVERY = "10m"
+# Each wait is the interval plus or minus this share of it, so monitors started together do
+# not all knock at the same second.
+NEWSMON_WATCH_JITTER = 0.1
+# After this many failed cycles in a row the wait doubles each cycle, up to the maximum
+# (seconds): a site that is down is not hammered, and the watch comes back on its own.
+NEWSMON_WATCH_BACKOFF_AFTER = 3
+NEWSMON_WATCH_BACKOFF_MAX = 3600
+# `python -m newsmon serve`: loopback by default; put a reverse proxy in front, or pass
+# --host 0.0.0.0, to publish the feeds beyond this machine.
+NEWSMON_SERVE_HOST = "127.0.0.1"
+NEWSMON_SERVE_PORT = 8080
+
+# --- Scaling out on Redis -------------------------------------------------------------------
 
 # redis://host:6379/0 (or rediss://, unix://): the crawl becomes one worker of a crawl shared
 # through Redis (scrapy-redis's queue and duplicate filter); its items go to Redis, and
@@ -272,7 +290,4 @@ NEWSMON_REDIS_POLL_SECONDS = 1.0
 NEWSMON_REDIS_BATCH = 100
 NEWSMON_REDIS_PUBLISH_EVERY = 30.0
 # Switches a crawl to worker mode when NEWSMON_REDIS_URL is set; changes nothing otherwise.
-ADDONS = {
-    **globals().get("ADDONS", {}),
-    "newsmon.distributed.addon.RedisMode": 0,
-}
+ADDONS = {"newsmon.distributed.addon.RedisMode": 0}

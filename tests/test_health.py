@@ -27,17 +27,10 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from newsmon.extract.article import ArticlePage
-from newsmon.health.checks import (
-    Baseline,
-    HealthConfig,
-    HealthFailure,
-    PastRun,
-    check_sources,
-    check_stale,
-    lower_bound,
-    to_announce,
-    usual_sources,
-)
+from newsmon.health.baseline import Baseline, PastRun, usual_sources
+from newsmon.health.checks import HealthFailure, check_sources, check_stale, to_announce
+from newsmon.health.config import HealthConfig
+from newsmon.health.metrics import lower_bound
 from newsmon.items import ArticleItem
 from newsmon.pipeline.quarantine import QuarantinePipeline
 from newsmon.store import close_store

@@ -16,7 +16,9 @@ from scrapy.utils.test import get_crawler
 from newsmon import settings as project_settings
 from newsmon.config import NewsmonConfigError
 from newsmon.items import ArticleItem
-from newsmon.pipeline.steps import CleanPipeline, StorePipeline, ValidatePipeline, clean_article
+from newsmon.pipeline.clean import CleanPipeline, clean_article
+from newsmon.pipeline.store import StorePipeline
+from newsmon.pipeline.validate import ValidatePipeline
 from newsmon.store import StateStore, close_store, get_store
 
 SITE = "https://kyivindependent.com"
@@ -110,10 +112,10 @@ def state_path(tmp_path: Path) -> Path:
 def test_project_enables_the_pipelines_in_order() -> None:
     # The health quarantine (issue 8) sits between validate and store: a held item is never stored.
     assert project_settings.ITEM_PIPELINES == {
-        "newsmon.pipeline.steps.CleanPipeline": 100,
-        "newsmon.pipeline.steps.ValidatePipeline": 200,
+        "newsmon.pipeline.clean.CleanPipeline": 100,
+        "newsmon.pipeline.validate.ValidatePipeline": 200,
         "newsmon.pipeline.quarantine.QuarantinePipeline": 250,
-        "newsmon.pipeline.steps.StorePipeline": 300,
+        "newsmon.pipeline.store.StorePipeline": 300,
     }
 
 

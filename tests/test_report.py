@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from newsmon.health.checks import COVERAGE_FIELDS
+from newsmon.health.metrics import COVERAGE_FIELDS
 from tests.crawling import CrawlResult, run_crawl
 
 CARD_LINK = re.compile(r'class="archiveCard__link"\s+href="([^"]+)"')

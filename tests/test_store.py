@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from newsmon.items import ArticleItem
-from newsmon.serialize import item_from_json, item_to_json
+from newsmon.items import ArticleItem, item_from_json, item_to_json
 from newsmon.store import (
     APPLICATION_ID,
     SCHEMA_VERSION,

@@ -36,6 +36,7 @@ from newsmon.config import (
     check_writable_dir,
     tag_list,
 )
+from newsmon.distributed.watching import check_redis_for_watch, publish_command
 from newsmon.publish.run import PublishConfig
 
 logger = logging.getLogger(__name__)
@@ -141,10 +142,18 @@ class Watcher:
     """Runs the plan's crawls cycle after cycle until a signal asks it to stop."""
 
     def __init__(
-        self, plan: WatchPlan, overrides: Sequence[str], rng: random.Random | None = None
+        self,
+        plan: WatchPlan,
+        overrides: Sequence[str],
+        rng: random.Random | None = None,
+        *,
+        after_crawls: tuple[list[str], str] | None = None,
     ) -> None:
         self.plan = plan
         self.overrides = list(overrides)
+        # A command run at the end of every cycle, with its name for the log (the publisher
+        # of a crawl shared through Redis).
+        self.after_crawls = after_crawls
         self.rng = rng or random.Random()
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
@@ -197,12 +206,19 @@ class Watcher:
         return 0
 
     def run_cycle(self) -> bool:
-        """Run each crawl of the plan once, in order; tell whether all of them succeeded."""
+        """Run each crawl once, in order, then the after-crawls command; tell if all succeeded.
+
+        The after-crawls command runs even when stopping: the publisher stores what the
+        workers pushed before the watch ends.
+        """
         ok = True
         for spider in self.plan.crawls:
             if self._stop.is_set():
                 break
             ok = self.run_crawl(spider) == 0 and ok
+        if self.after_crawls is not None:
+            command, what = self.after_crawls
+            ok = self.run_child(command, what) == 0 and ok
         return ok
 
     def run_crawl(self, spider: str) -> int:
@@ -269,10 +285,14 @@ class WatchCommand:
         """Check the configuration, then watch until SIGTERM/SIGINT; exit 0."""
         plan = WatchPlan.from_settings(settings, args.every)
         if args.from_redis:
-            # Imported here: it subclasses Watcher (issue 11, newsmon.distributed).
-            from newsmon.distributed.watching import RedisWatcher
-
-            watcher: Watcher = RedisWatcher(plan, args.settings, args.from_redis)
+            # Each cycle's crawls are workers of a crawl shared through Redis; the publisher
+            # then stores and publishes what every worker pushed.
+            url = check_redis_for_watch(args.from_redis)
+            watcher = Watcher(
+                plan,
+                [*args.settings, f"NEWSMON_REDIS_URL={url}"],
+                after_crawls=(publish_command(url, args.settings), "publish"),
+            )
         else:
             watcher = Watcher(plan, args.settings)
         signal.signal(signal.SIGTERM, watcher.request_stop)

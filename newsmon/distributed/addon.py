@@ -8,10 +8,10 @@ below applies to the whole crawl:
 - items go to Redis (`pipeline`) instead of the store; the quarantine and the audits it
   reads, which need the store's run history, are off (the publisher still cleans and
   validates every item);
-- no state file: the spider's incremental bookkeeping works on an empty in-memory store, so
-  every listing is walked in full (up to NEWSMON_MAX_PAGES), nothing is revisited, and no
-  request is conditional; the shared duplicate filter and the store's dedupe at the
-  publisher keep every article published once;
+- no state file: the walks' keeper is `WorkerWalkKeeper`, which remembers nothing, so every
+  listing is walked in full (up to NEWSMON_MAX_PAGES), nothing is revisited, and no request
+  is conditional; the shared duplicate filter and the store's dedupe at the publisher keep
+  every article published once;
 - nothing is published, no run report or health feed is written, no run lock is taken (the
   workers of one crawl run side by side): the publisher does the publishing;
 - a worker exits 0 when the shared crawl finished, 1 if no worker could fetch a listing page.
@@ -33,7 +33,8 @@ from newsmon.run.redact import redact_url
 
 logger = logging.getLogger(__name__)
 
-# An in-memory SQLite database: the spider's store lookups find nothing and keep nothing.
+# No component of a worker opens the store; should one ever do, it gets an in-memory database
+# and never touches a state file another process uses.
 NO_STATE_FILE = ":memory:"
 # Worker mode needs these whatever else was set (a -s SCHEDULER=... cannot share a crawl).
 FORCED = SETTINGS_PRIORITIES["cmdline"]
@@ -41,14 +42,16 @@ FORCED = SETTINGS_PRIORITIES["cmdline"]
 # (setting, component, order or None to switch it off). Import paths, loaded only in worker
 # mode: a single-machine crawl never imports the Redis client.
 COMPONENTS: tuple[tuple[str, str, int | None], ...] = (
-    ("ITEM_PIPELINES", "newsmon.pipeline.steps.StorePipeline", None),
+    ("ITEM_PIPELINES", "newsmon.pipeline.store.StorePipeline", None),
     ("ITEM_PIPELINES", "newsmon.pipeline.quarantine.QuarantinePipeline", None),
     ("ITEM_PIPELINES", "newsmon.distributed.pipeline.RedisItemsPipeline", 300),
     ("EXTENSIONS", "newsmon.run.lock.CrawlLock", None),
-    ("EXTENSIONS", "newsmon.run.extensions.PublishAtClose", None),
-    ("EXTENSIONS", "newsmon.run.extensions.RunOutcome", None),
+    ("EXTENSIONS", "newsmon.crawl.keeper.WalkKeeper", None),
+    ("EXTENSIONS", "newsmon.distributed.walks.WorkerWalkKeeper", 10),
+    ("EXTENSIONS", "newsmon.publish.extension.PublishAtClose", None),
+    ("EXTENSIONS", "newsmon.run.outcome.RunOutcome", None),
     ("EXTENSIONS", "newsmon.health.extension.HealthAtClose", None),
-    # After SettingsCheck (-20): it reads settings only once they were checked.
+    # After RedactSecrets (-30): its log lines name the Redis URL.
     ("EXTENSIONS", "newsmon.distributed.worker.RedisWorker", 100),
     (
         "DOWNLOADER_MIDDLEWARES",

@@ -27,7 +27,8 @@ from newsmon.distributed.envelope import BadEnvelope, decode
 from newsmon.distributed.keys import ItemKeys
 from newsmon.distributed.scripts import Scripts
 from newsmon.extract.normalize.urls import canonical_url
-from newsmon.pipeline.steps import clean_article, drop_reason
+from newsmon.pipeline.clean import clean_article
+from newsmon.pipeline.validate import drop_reason
 from newsmon.store import StateStore, body_fingerprint
 
 logger = logging.getLogger(__name__)

@@ -6,8 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from newsmon.items import ArticleItem
-from newsmon.serialize import item_from_json, item_to_json
+from newsmon.items import ArticleItem, item_from_json, item_to_json
 
 # Bumped when the envelope changes shape; a publisher refuses (and keeps aside) any other.
 ENVELOPE_FORMAT = 1

@@ -16,14 +16,9 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
-from newsmon.crawl.spiders.listing import ARTICLE_KEY
+from newsmon.crawl.meta import ARTICLE_META, LISTING_META, REDIS_LISTINGS_META
 from newsmon.distributed.worker import SharedCrawl, shared_crawl
 from newsmon.items import ArticleItem
-
-# Request meta the spiders set on listing pages (the listing's slug).
-LISTING_META = "newsmon_listing"
-# Request meta this middleware sets on article requests: the listings that led to them.
-LISTINGS_META = "newsmon_redis_listings"
 
 
 class ListingMembershipMiddleware:
@@ -62,10 +57,10 @@ class ListingMembershipMiddleware:
         meta = _meta(response)
         if isinstance(output, Request):
             slug = meta.get(LISTING_META)
-            if slug and ARTICLE_KEY in output.meta:
-                output.meta[LISTINGS_META] = [str(slug)]
+            if slug and ARTICLE_META in output.meta:
+                output.meta[REDIS_LISTINGS_META] = [str(slug)]
         elif isinstance(output, ArticleItem):
-            carried = meta.get(LISTINGS_META) or []
+            carried = meta.get(REDIS_LISTINGS_META) or []
             if carried:
                 output.listings = sorted({*output.listings, *map(str, carried)})
         return output

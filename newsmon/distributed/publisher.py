@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import redis
 from scrapy.settings import BaseSettings
 
-from newsmon.config import TAG_SLUG, NewsmonConfigError, base_url_from_settings
+from newsmon.config import NewsmonConfigError, base_url_from_settings
 from newsmon.distributed.consumer import ItemConsumer
 from newsmon.distributed.keys import (
     ItemKeys,
@@ -39,6 +39,7 @@ from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.lock import RunLock, RunLocked, lock_path
 from newsmon.run.outcome import RUN_FAILED
 from newsmon.run.redact import redact_url
+from newsmon.site import is_slug
 from newsmon.store import StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)
@@ -246,10 +247,10 @@ class Publisher:
     def _walked(self) -> list[str]:
         """The listing slugs the shared crawls walked (unsafe names are left out)."""
         slugs = sorted(text(slug) for slug in self.client.smembers(self.keys.listings))
-        bad = [slug for slug in slugs if not TAG_SLUG.match(slug)]
+        bad = [slug for slug in slugs if not is_slug(slug)]
         if bad:
             logger.warning("not a listing slug, no feed written: %s", ", ".join(map(repr, bad)))
-        return [slug for slug in slugs if TAG_SLUG.match(slug)]
+        return [slug for slug in slugs if is_slug(slug)]
 
     def _log_totals(self) -> None:
         """One line with everything this publisher did."""

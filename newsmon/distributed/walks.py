@@ -1,18 +1,25 @@
-"""The spider's walk bookkeeping on a worker: a walk's articles may be fetched anywhere.
+"""WorkerWalkKeeper: a worker's walks remember nothing between runs and track no articles.
 
 On one machine a listing's walk is complete only once every article it led to was stored
-(`newsmon.crawl.walks`). A worker sees only its share of those articles (the others are
-fetched by other workers), so it would report every walk incomplete, with a warning per
-listing. Workers save no validators (they keep no state), so completeness vouches for
-nothing there: this ledger ignores articles and reports only the listing pages that failed.
-It also knows every listing a shared queue may hand the worker, even one its own `start()`
-did not register (a worker started with other `-a tags` than the seeder).
+(`newsmon.crawl.walks`), and the walks' memory lives in the state store. A worker keeps no
+state file: it knows no article (the shared duplicate filter and the publisher's store dedupe
+instead), revisits nothing, walks every listing in full and saves no validators. It also
+sees only its share of a walk's articles (the others are fetched by other workers), so it
+does not track them: only the listing pages that failed make a walk incomplete, and it knows
+every listing a shared queue may hand it, even one its own `start()` did not register (a
+worker started with other `-a tags` than the seeder).
+
+The add-on (`newsmon.distributed.addon`) puts it in place of `WalkKeeper` in EXTENSIONS.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from scrapy import Spider
+from scrapy.http import Response
+
+from newsmon.crawl.keeper import WalkKeeper, article_key
 from newsmon.crawl.walks import ListingWalk, WalkLedger
 
 
@@ -36,7 +43,35 @@ class WorkerWalkLedger(WalkLedger):
         """Not tracked: another worker may fetch the article."""
 
 
-def install(spider: Any) -> None:
-    """Give a listing spider the worker ledger (before its `start()` registers the walks)."""
-    if isinstance(getattr(spider, "ledger", None), WalkLedger):
-        spider.ledger = WorkerWalkLedger()
+class WorkerWalkKeeper(WalkKeeper):
+    """WalkKeeper of a Redis worker: no store, every walk full, nothing saved."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ledger = WorkerWalkLedger()
+
+    def start_walk(self, slug: str, url: str, *, force_full: bool) -> ListingWalk:
+        """A full walk, always: there are no saved validators to vouch for a shorter one."""
+        return self.ledger.start(slug, url, None, force_full=True)
+
+    def known(self, keys: list[str]) -> set[str]:
+        """No article is known to a worker."""
+        return set()
+
+    def revisit_urls(self, slugs: list[str], hours: float) -> list[str]:
+        """Nothing to revisit without a store."""
+        return []
+
+    def card_of_known_article(self, key: str, slug: str) -> None:
+        """Never called: no article is known (see `known`)."""
+
+    def item_stored(self, item: Any, response: Response | None, **kwargs: Any) -> None:
+        """The article's request is done; no validators are kept."""
+        key = article_key(response)
+        if key is not None:
+            self.ledger.article_done(key)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Report incomplete walks; there is nothing to save."""
+        self.ledger.finish(reason == "finished", reason)
+        self.report_incomplete()

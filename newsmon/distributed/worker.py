@@ -33,7 +33,6 @@ from scrapy.http import Request
 from scrapy.utils.asyncio import create_looping_call
 
 from newsmon.config import NewsmonConfigError
-from newsmon.distributed import walks
 from newsmon.distributed.engine import nudge, requests_in_progress
 from newsmon.distributed.keys import (
     CrawlKeys,
@@ -249,8 +248,6 @@ class RedisWorker:
     def from_crawler(cls, crawler: Crawler) -> RedisWorker:
         """Connect to Redis now (a wrong URL stops the crawl before any request)."""
         extension = cls(crawler, shared_crawl(crawler))
-        # The spider exists already (Scrapy builds it before the extensions).
-        walks.install(getattr(crawler, "spider", None))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

@@ -52,14 +52,6 @@ class PageHead:
         ).get()
         return href.strip() if href and href.strip() else None
 
-    def link_rel(self, rel: str) -> str | None:
-        """Return the href of the first <link> or <a> with the given rel."""
-        href = self._selector.xpath(
-            f"//link[contains(concat(' ', normalize-space(@rel), ' '), ' {rel} ')]/@href"
-            f" | //a[contains(concat(' ', normalize-space(@rel), ' '), ' {rel} ')]/@href"
-        ).get()
-        return href.strip() if href and href.strip() else None
-
     def ld(self, key: str) -> Any:
         """Return a field of the JSON-LD article object, or None."""
         return self.article_ld.get(key) if self.article_ld else None

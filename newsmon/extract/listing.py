@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
-from scrapy.http import TextResponse
 
+from newsmon.extract.fields import PageSource
 from newsmon.extract.normalize.dates import parse_card_date
 from newsmon.extract.normalize.text import clean_text
 from newsmon.extract.normalize.urls import strip_tracking
@@ -70,8 +71,8 @@ class ListingPage:
         self.url = url
 
     @classmethod
-    def from_response(cls, response: TextResponse) -> ListingPage:
-        """Build the page object from a Scrapy response."""
+    def from_response(cls, response: PageSource) -> ListingPage:
+        """Build the page object from a downloaded page (a Scrapy response)."""
         return cls(response.selector, response.url)
 
     def heading(self) -> str:
@@ -97,13 +98,26 @@ class ListingPage:
 
     def cards(self) -> list[ListingCard]:
         """Every article card of the listing, in page order, without duplicates."""
-        cards = [card for node in self._selector.xpath(CARD_XPATH) if (card := self._card(node))]
+        return self._found[1]
+
+    def card_source(self) -> str:
+        """How the cards were found: "markup", "links" (2023-theme headline links), "none"."""
+        return self._found[0]
+
+    @cached_property
+    def _found(self) -> tuple[str, list[ListingCard]]:
+        """(card source, cards), computed once."""
+        nodes = self._selector.xpath(CARD_XPATH)
+        cards = [card for node in nodes if (card := self._card(node))]
+        source = "markup" if nodes else "links"
         if not cards:
             cards = self._legacy_cards()
+        if not cards:
+            source = "none"
         unique: dict[str, ListingCard] = {}
         for card in cards:
             unique.setdefault(card.url, card)
-        return list(unique.values())
+        return source, list(unique.values())
 
     def _card(self, node: Selector) -> ListingCard | None:
         href = (

@@ -1,71 +1,27 @@
 """Audit what one page gave: which source filled each field, and whether the page agrees.
 
 An `ArticleAudit` holds, for one extracted article: the fields it has, the source of each
-tracked field (from the page object's fallback chains), and where the page's visible markup
-or the item disagree with the page's own JSON-LD/meta. A `ListingAudit` says how a listing
-page's cards were found. `RunObservations` sums them into the run's `Metrics`, keeping one
-example URL per figure so that a failed check can point at a page.
+tracked field, and where the page's visible markup or the item disagree with the page's own
+JSON-LD/meta; all of it read from the provenance the page object put on the item, so no page
+is read twice. A `ListingAudit` says how a listing page's cards were found.
+`RunObservations` sums them into the run's `Metrics`, keeping one example URL per figure so
+that a failed check can point at a page.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from parsel import Selector
+from newsmon.extract.listing import ListingPage
+from newsmon.extract.normalize.text import word_count
+from newsmon.extract.provenance import NO_SOURCE, is_filled
+from newsmon.health.metrics import COVERAGE_FIELDS, Metrics
+from newsmon.items import ArticleItem, Provenance
 
-from newsmon.extract.article import SITE_NAME_SUFFIX, ArticlePage
-from newsmon.extract.listing import CARD_XPATH, ListingCard, ListingPage
-from newsmon.extract.normalize.text import clean_text, word_count
-from newsmon.health.checks import COVERAGE_FIELDS, CROSS_CHECKED_FIELDS, NO_SOURCE, Metrics
-from newsmon.items import ArticleItem
-
-# Visible dates have minute precision; JSON-LD has seconds.
-DATE_TOLERANCE_SECONDS = 90
-_PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 # Examples kept per run for the report (the quarantine table keeps every one).
 MAX_QUARANTINE_EXAMPLES = 50
-
-
-def is_filled(value: Any) -> bool:
-    """Tell whether a field value holds something (blank text and empty lists do not)."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | tuple):
-        return any(is_filled(element) for element in value)
-    if isinstance(value, int | float):
-        return value > 0
-    return True
-
-
-def _norm_title(value: Any) -> str:
-    text = clean_text(html.unescape(str(value)))
-    text = SITE_NAME_SUFFIX.sub("", text)
-    return _PUNCT_EDGES.sub("", " ".join(text.split())).casefold()
-
-
-def _norm_names(value: Any) -> frozenset[str]:
-    names = value if isinstance(value, list) else [value]
-    return frozenset(
-        " ".join(clean_text(html.unescape(str(name))).split()).casefold() for name in names
-    )
-
-
-def same_value(name: str, first: Any, second: Any) -> bool:
-    """Tell whether two values of a cross-checked field say the same thing."""
-    if name == "published":
-        if not isinstance(first, datetime) or not isinstance(second, datetime):
-            return False
-        return abs((first - second).total_seconds()) <= DATE_TOLERANCE_SECONDS
-    if name == "authors":
-        return _norm_names(first) == _norm_names(second)
-    return _norm_title(first) == _norm_title(second)
 
 
 @dataclass
@@ -93,42 +49,35 @@ class ArticleAudit:
     body_words: int = 0
     """Words in the extracted body."""
 
-    def suspect_reasons(self, usual: Mapping[str, Iterable[str]]) -> list[str]:
-        """Why the item should not be published as it is ([] if nothing is suspect).
 
-        A value from a source that no healthy run used (a redesign absorbed by a fallback), or
-        a value that contradicts the page's own JSON-LD/meta.
-        """
-        reasons = [f"disagrees_{name}" for name in self.item_disagrees]
-        for name, allowed in usual.items():
-            source = self.sources.get(name, NO_SOURCE)
-            if source != NO_SOURCE and source not in set(allowed):
-                reasons.append(f"unusual_source_{name}")
-        return reasons
+def suspect_reasons(provenance: Provenance, usual: Mapping[str, Iterable[str]]) -> list[str]:
+    """Why an item should not be published as it is ([] if nothing is suspect).
+
+    A value from a source that no healthy run used (a redesign absorbed by a fallback), or a
+    value that contradicts the page's own JSON-LD/meta.
+    """
+    reasons = [f"disagrees_{name}" for name in provenance.item_disagrees]
+    for name, allowed in usual.items():
+        source = provenance.sources.get(name, NO_SOURCE)
+        if source != NO_SOURCE and source not in set(allowed):
+            reasons.append(f"unusual_source_{name}")
+    return reasons
 
 
-def audit_article(page: ArticlePage, item: ArticleItem, card: ListingCard | None) -> ArticleAudit:
-    """Audit the item extracted from `page` (with the listing `card` it was found through)."""
-    sources = {name: source or NO_SOURCE for name, source in page.field_sources(card).items()}
-    audit = ArticleAudit(
-        url=page.url,
+def audit_article(item: ArticleItem, url: str) -> ArticleAudit | None:
+    """Audit an item from the provenance its page object recorded; None if it has none."""
+    provenance: Provenance | None = item.provenance
+    if provenance is None:
+        return None
+    return ArticleAudit(
+        url=url,
         filled={name: is_filled(getattr(item, name)) for name in COVERAGE_FIELDS},
-        sources=sources,
+        sources=dict(provenance.sources),
+        compared=list(provenance.compared),
+        markup_disagrees=list(provenance.markup_disagrees),
+        item_disagrees=list(provenance.item_disagrees),
         body_words=word_count(item.body),
     )
-    declared = page.declared_values()
-    markup = page.markup_values()
-    for name in CROSS_CHECKED_FIELDS:
-        if name not in declared:
-            continue
-        if name in markup:
-            audit.compared.append(name)
-            if not same_value(name, markup[name], declared[name]):
-                audit.markup_disagrees.append(name)
-        extracted = getattr(item, name)
-        if is_filled(extracted) and not same_value(name, extracted, declared[name]):
-            audit.item_disagrees.append(name)
-    return audit
 
 
 @dataclass(frozen=True)
@@ -143,17 +92,11 @@ class ListingAudit:
     dated_cards: int
 
 
-def audit_listing(selector: Selector, url: str) -> ListingAudit:
+def audit_listing(page: ListingPage) -> ListingAudit:
     """Audit a listing page: how its cards were found and how many carry a date."""
-    cards = ListingPage(selector, url).cards()
-    if not cards:
-        source = NO_SOURCE
-    elif selector.xpath(CARD_XPATH):
-        source = "markup"
-    else:
-        source = "links"
+    cards = page.cards()
     dated = sum(1 for card in cards if card.published is not None)
-    return ListingAudit(url, source, len(cards), dated)
+    return ListingAudit(page.url, page.card_source(), len(cards), dated)
 
 
 class RunObservations:

@@ -18,7 +18,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings, check_writable_dir
-from newsmon.health.checks import RECOVERED, Baseline, HealthFailure, PastRun, evaluate, to_announce
+from newsmon.health.baseline import Baseline, PastRun
+from newsmon.health.checks import RECOVERED, HealthFailure, evaluate, to_announce
 from newsmon.health.feed import HEALTH_FEED_NAME, write_health_feed
 from newsmon.health.report import (
     build_report,

@@ -1,11 +1,10 @@
-"""Spider middleware: audit article items and listing pages before the pipelines see them.
+"""Spider middleware: count how article items and listing pages were read, for the health checks.
 
-Every article item is compared with the page it came from, and every listing page's cards
-are counted by how they were found (NEWSMON_HEALTH_ENABLED).
-
-The spider's page objects fall back quietly (JSON-LD, meta, markup, listing card); this is
-where newsmon notes which link of each chain gave each value, and where the page's markup
-and its own JSON-LD/meta disagree. The quarantine pipeline and the health checks read it.
+The spider's page objects fall back quietly (JSON-LD, meta, markup, listing card) and record
+on each item which link of each chain gave each value, and where the page's markup and its
+own JSON-LD/meta disagree (the item's provenance). This middleware sums that up for the run,
+with the card source of every listing page (the same page object the spider reads, see
+`newsmon.crawl.pages`), when NEWSMON_HEALTH_ENABLED is on. It reads no page again.
 Stats: `newsmon/health/audited`, `.../listings_audited`, `.../audit_errors`.
 """
 
@@ -19,7 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 
-from newsmon.extract.article import ArticlePage
+from newsmon.crawl.meta import LISTING_META
+from newsmon.crawl.pages import listing_page
 from newsmon.health.audit import audit_article, audit_listing
 from newsmon.health.run import RunHealth, run_health
 from newsmon.items import ArticleItem
@@ -63,11 +63,11 @@ class AuditMiddleware:
             not isinstance(response, TextResponse)
             or response.status != 200
             or response.request is None
-            or not response.request.meta.get("newsmon_listing")
+            or not response.request.meta.get(LISTING_META)
         ):
             return
         try:
-            self.health.observations.add_listing(audit_listing(response.selector, response.url))
+            self.health.observations.add_listing(audit_listing(listing_page(response)))
         except Exception:
             # The audit watches extraction; it must never be the thing that breaks a crawl.
             self._count("audit_errors")
@@ -78,16 +78,10 @@ class AuditMiddleware:
     def _audit_item(self, output: Any, response: Response | None) -> Any:
         if not isinstance(output, ArticleItem) or not isinstance(response, TextResponse):
             return output
-        request = response.request
-        card = request.cb_kwargs.get("card") if request is not None else None
-        try:
-            audit = audit_article(ArticlePage.from_response(response), output, card)
-        except Exception:
-            self._count("audit_errors")
-            logger.exception("could not audit article page %s", response.url)
-            return output
+        audit = audit_article(output, response.url)
+        if audit is None:
+            return output  # not built by a page object: nothing recorded to count
         self.health.observations.add_article(audit)
-        self.health.remember(output, audit)
         self._count("audited")
         return output
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from newsmon.health.checks import COVERAGE_FIELDS, SOURCE_FIELDS, HealthFailure, Metrics
+from newsmon.health.checks import HealthFailure
+from newsmon.health.metrics import COVERAGE_FIELDS, SOURCE_FIELDS, Metrics
 from newsmon.publish.atomic import atomic_write_bytes
 
 REPORTS_FOLDER = "reports"

@@ -1,18 +1,17 @@
 """The health state of one crawl, shared by the audit middleware, quarantine and extension.
 
-It holds the settings, the baseline learned from earlier runs, the running observations, and
-the audit of each item on its way from the spider to the pipelines.
+It holds the settings, the baseline learned from earlier runs and the running observations.
+(The audit of each item travels on the item itself, in its provenance.)
 """
 
 from __future__ import annotations
 
 import weakref
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from newsmon.health.audit import ArticleAudit, RunObservations
-from newsmon.health.checks import Baseline, HealthConfig, PastRun, usual_sources
-from newsmon.items import ArticleItem
+from newsmon.health.audit import RunObservations
+from newsmon.health.baseline import Baseline, PastRun, usual_sources
+from newsmon.health.config import HealthConfig
 from newsmon.store import get_store
 
 if TYPE_CHECKING:
@@ -26,13 +25,9 @@ class RunHealth:
         self.crawler = crawler
         self.config = HealthConfig.from_settings(crawler.settings)
         self.spider_name = str(getattr(crawler.spidercls, "name", "") or "crawl")
-        self.started_at = datetime.now(UTC)
         self.observations = RunObservations(self.config.min_body_words)
         self._history: list[PastRun] | None = None
         self._usual: dict[str, frozenset[str]] | None = None
-        # Items are not hashable (dataclasses with eq): key by id, and forget the entry when
-        # the item is freed (dropped before the pipeline that takes it), before the id is reused.
-        self._audits: dict[int, ArticleAudit] = {}
 
     @property
     def history(self) -> list[PastRun]:
@@ -64,16 +59,6 @@ class RunHealth:
         if self._usual is None:
             self._usual = usual_sources(self.baseline, self.config)
         return self._usual
-
-    def remember(self, item: ArticleItem, audit: ArticleAudit) -> None:
-        """Attach an audit to an item on its way to the pipelines."""
-        key = id(item)
-        self._audits[key] = audit
-        weakref.finalize(item, self._audits.pop, key, None)
-
-    def take(self, item: ArticleItem) -> ArticleAudit | None:
-        """Return (and forget) the audit attached to `item`, if any."""
-        return self._audits.pop(id(item), None)
 
 
 _RUNS: weakref.WeakKeyDictionary[Crawler, RunHealth] = weakref.WeakKeyDictionary()

@@ -23,6 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newsmon.config import base_url_from_settings
 from newsmon.extract.normalize.text import word_count
 from newsmon.extract.normalize.urls import canonical_url
+from newsmon.health.audit import suspect_reasons
 from newsmon.health.run import RunHealth, run_health
 from newsmon.items import ArticleItem
 from newsmon.store import get_store
@@ -59,12 +60,11 @@ class QuarantinePipeline:
         reasons = []
         if word_count(item.body) < self.health.config.min_body_words:
             reasons.append(TINY_BODY)
-        audit = self.health.take(item)
-        if audit is None:
-            # Not audited (the middleware is off, or the audit failed): nothing to judge by.
+        if item.provenance is None:
+            # Not built by a page object (no provenance recorded): nothing to judge by.
             self._count("unaudited")
         else:
-            reasons += audit.suspect_reasons(self.health.usual)
+            reasons += suspect_reasons(item.provenance, self.health.usual)
         return reasons
 
     def process_item(self, item: Any) -> Any:

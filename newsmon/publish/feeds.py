@@ -16,7 +16,6 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,15 +32,13 @@ from lxml import etree
 from newsmon.extract.normalize.html import sanitize_html, xml_safe
 from newsmon.items import ArticleItem
 from newsmon.publish.atomic import atomic_write_bytes
+from newsmon.site import NEWS_FEED_SLUG, SITE_NAME, is_http_url, is_slug
 
 logger = logging.getLogger(__name__)
 
 UpdatePolicy = Literal["update", "reannounce"]
 UPDATE_POLICIES: frozenset[str] = frozenset({"update", "reannounce"})
 
-NEWS_FEED_SLUG = "news-feed"
-# re.fullmatch, not "$": "$" also matches before a trailing newline.
-_SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 RSS_TYPE = "application/rss+xml"
@@ -103,7 +100,7 @@ class FeedSpec:
     description: str
     """One sentence on what the feed contains."""
 
-    publisher: str = "The Kyiv Independent"
+    publisher: str = SITE_NAME
     """Feed-level Atom author: Atom requires an author for entries that have no byline."""
 
     def __post_init__(self) -> None:
@@ -116,7 +113,7 @@ class FeedSpec:
 
 def validate_slug(slug: str) -> str:
     """Return `slug` if it is a safe listing slug, else raise ValueError."""
-    if not isinstance(slug, str) or not _SLUG_RE.fullmatch(slug):
+    if not is_slug(slug):
         raise ValueError(f"invalid feed slug {slug!r}: expected [a-z0-9][a-z0-9-]{{0,99}}")
     return slug
 
@@ -218,7 +215,7 @@ def _prepare_all(entries: Sequence[FeedEntry], update_policy: str) -> list[_Prep
     seen: set[str] = set()
     for entry in entries:
         url = entry.item.url
-        if not _is_http_url(url):
+        if not is_http_url(url):
             logger.warning("feed entry skipped: article URL %r is not absolute http(s)", url)
             continue
         one = _prepare(entry, update_policy)
@@ -253,7 +250,7 @@ def _prepare(entry: FeedEntry, update_policy: str) -> _Prepared:
         categories=_categories(item),
         summary=xml_safe(_excerpt(item)),
         content_html=_content_html(item),
-        image_url=item.image_url if _is_http_url(item.image_url) else "",
+        image_url=item.image_url if is_http_url(item.image_url) else "",
         image_caption=xml_safe(" ".join(item.image_caption.split())),
     )
 
@@ -286,7 +283,7 @@ def _excerpt(item: ArticleItem) -> str:
 def _content_html(item: ArticleItem) -> str:
     """Sanitised body, led by the hero image so readers that ignore media:content show it."""
     parts = []
-    if _is_http_url(item.image_url) and item.image_url not in item.body_html:
+    if is_http_url(item.image_url) and item.image_url not in item.body_html:
         caption = html.escape(" ".join(item.image_caption.split()))
         figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
         parts.append(
@@ -430,13 +427,7 @@ def _require_aware(value: datetime, name: str) -> None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
 
 
-def _is_http_url(value: str) -> bool:
-    """Tell whether `value` is an absolute http(s) URL with a host."""
-    parts = urlsplit(value or "")
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def _require_http_url(value: str, name: str) -> None:
     """Raise ValueError unless `value` is an absolute http(s) URL."""
-    if not _is_http_url(value):
+    if not is_http_url(value):
         raise ValueError(f"{name} must be an absolute http(s) URL, got {value!r}")

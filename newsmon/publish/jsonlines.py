@@ -12,14 +12,13 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
-from newsmon.items import ArticleItem
+from newsmon.items import EXPORTED_FIELDS, ArticleItem
+from newsmon.site import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +67,7 @@ def article_record(
         raise ValueError(f"version must be an integer >= 1, got {version!r}")
     if (change == "new") != (version == 1):
         raise ValueError(f"change {change!r} does not match version {version}")
-    parts = urlsplit(item.url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(item.url):
         raise ValueError(f"url must be an absolute http(s) URL, got {item.url!r}")
     if not item.title.strip():
         raise ValueError(f"article {item.url} has no title")
@@ -80,15 +78,15 @@ def article_record(
         raise ValueError(f"article {item.url} has no crawl time")
 
     record: dict[str, Any] = {}
-    for f in fields(ArticleItem):
-        if f.name in _STORE_FIELDS:
+    for name in EXPORTED_FIELDS:
+        if name in _STORE_FIELDS:
             continue
-        value = getattr(item, f.name)
+        value = getattr(item, name)
         if isinstance(value, datetime):
-            value = _iso_utc(value, f.name)
+            value = _iso_utc(value, name)
         elif isinstance(value, list):
             value = list(value)
-        record[f.name] = value
+        record[name] = value
     # "modified equals published if never updated": say so rather than write null.
     if record["modified"] is None:
         record["modified"] = record["published"]

@@ -25,13 +25,12 @@ from newsmon.publish import (
     article_record,
     write_feeds,
 )
+from newsmon.site import NEWS_FEED_SLUG, SITE_NAME
 from newsmon.store import StateStore, StoredVersion
 
 logger = logging.getLogger(__name__)
 
-NEWS_FEED_SLUG = "news-feed"
 ARCHIVE_NAME = "articles.jsonl"
-SITE_NAME = "The Kyiv Independent"
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -13,7 +13,8 @@ in step with the settings other parts of newsmon add:
 - NEWSMON_BASE_URL may not carry a user name or password: they would end up in every request
   URL and log line (and Scrapy cannot send them that way); HTTPAUTH_* is the way.
 
-Registered as the first extension, so it runs before any other component reads a setting.
+Called as every crawl's crawler is built (ListingSpider.update_settings), before any component
+reads a setting, and by the `python -m newsmon` commands.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings, default_settings
 
 from newsmon import settings as project_settings
@@ -97,15 +97,3 @@ def _check_base_url(settings: BaseSettings) -> None:
             "they would appear in every request and log line. Set HTTPAUTH_USER, "
             "HTTPAUTH_PASS and HTTPAUTH_DOMAIN instead."
         )
-
-
-class SettingsCheck:
-    """Extension: check the settings when the crawler is built, before anything runs."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        check_settings(crawler.settings)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SettingsCheck:
-        """Check the crawler's settings; raise NewsmonConfigError if one is bad."""
-        return cls(crawler)

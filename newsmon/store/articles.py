@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from newsmon.extract.normalize.text import clean_block_text
-from newsmon.items import ArticleItem
-from newsmon.serialize import item_to_json
+from newsmon.items import ArticleItem, item_to_json
 from newsmon.store.connection import Connection, from_db_time, opt_db_time, to_db_time
 from newsmon.store.exports import VERSION_COLUMNS, StoredVersion, stored_version
 

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from newsmon.items import ArticleItem
-from newsmon.serialize import item_from_json
+from newsmon.items import ArticleItem, item_from_json
 from newsmon.store.connection import Connection, from_db_time, to_db_time
 
 # Rows fetched per query while iterating pending exports: bounded memory, no cursor held open.

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newsmon.items import ArticleItem
-from newsmon.serialize import item_to_json
+from newsmon.items import ArticleItem, item_to_json
 from newsmon.store.connection import Connection, from_db_time, to_db_time
 
 # Run history kept per spider and health events kept in all: enough for baselines and a feed,

@@ -20,7 +20,6 @@ from scrapy.exceptions import UsageError
 from newsmon.config import NewsmonConfigError
 from newsmon.run.lock import RunLocked
 from newsmon.run.outcome import CONFIG_ERROR, RUN_FAILED, run_exit_code
-from newsmon.run.settings_check import check_settings
 from newsmon.store import StateStoreError
 
 logger = logging.getLogger(__name__)
@@ -37,10 +36,10 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider: scrapy crawl newsfeed|tags")
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
         try:
-            # Every setting's type and name, before the spider reads any (issue 7).
-            check_settings(crawler.settings)
+            # The spider checks every setting's type and name as the crawler is built, before
+            # any component reads one (ListingSpider.update_settings).
+            crawler = self._create_crawler(args[0])
         except NewsmonConfigError as error:
             print(f"newsmon: {error}", file=sys.stderr)
             logger.error("newsmon cannot run: %s", error)

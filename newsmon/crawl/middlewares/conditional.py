@@ -1,8 +1,8 @@
 """Conditional GET: ask "changed since?" with the validators the store remembers.
 
-A request opts in with `meta["newsmon_conditional"] = True` (listing pages of an incremental
+A request opts in with `meta[CONDITIONAL_META] = True` (listing pages of an incremental
 walk, article revisits). The middleware adds `If-None-Match` (ETag) and `If-Modified-Since`
-(Last-Modified) from `meta["newsmon_validators"]` when the spider passed them, else from the
+(Last-Modified) from `meta[VALIDATORS_META]` when the spider passed them, else from the
 store (saved per URL), and lets a 304 reach the callback: an unchanged page then costs one
 bodiless answer. Saving validators is the spider's job, because only it knows when a page's
 content has been fully processed (see `newsmon.crawl.walks`).
@@ -15,28 +15,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 
+from newsmon.crawl.meta import CONDITIONAL_META, CONDITIONAL_SENT_META, VALIDATORS_META
 from newsmon.store import get_store
-
-CONDITIONAL = "newsmon_conditional"
-VALIDATORS = "newsmon_validators"
-# Marks a request this middleware made conditional (its 304 is expected, not an error).
-SENT = "newsmon_conditional_sent"
-
-
-def response_validators(response: Response) -> tuple[str | None, str | None]:
-    """The (ETag, Last-Modified) a response came with, as text; None for a missing one."""
-    return (_header(response, b"ETag"), _header(response, b"Last-Modified"))
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    if not value:
-        return None
-    text = value.decode("latin-1").strip()
-    # A validator is echoed back in a header: refuse anything that could split it.
-    if not text or any(ch in text for ch in "\r\n\x00"):
-        return None
-    return text
 
 
 class ConditionalRequestsMiddleware:
@@ -52,9 +32,9 @@ class ConditionalRequestsMiddleware:
 
     def process_request(self, request: Request) -> None:
         """Add the validators remembered for the request's URL, if any."""
-        if not request.meta.get(CONDITIONAL) or request.meta.get(SENT):
+        if not request.meta.get(CONDITIONAL_META) or request.meta.get(CONDITIONAL_SENT_META):
             return
-        validators = request.meta.get(VALIDATORS)
+        validators = request.meta.get(VALIDATORS_META)
         if validators is None:
             validators = get_store(self.crawler).listing_validators(request.url)
         etag, last_modified = validators
@@ -64,7 +44,7 @@ class ConditionalRequestsMiddleware:
             request.headers[b"If-None-Match"] = etag
         if last_modified:
             request.headers[b"If-Modified-Since"] = last_modified
-        request.meta[SENT] = True
+        request.meta[CONDITIONAL_SENT_META] = True
         # Without this HttpErrorMiddleware would swallow the 304 the request asks for.
         allowed = list(request.meta.get("handle_httpstatus_list", []))
         if 304 not in allowed:
@@ -73,7 +53,7 @@ class ConditionalRequestsMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Any:
         """Count how conditional requests were answered; the response goes on unchanged."""
-        if request.meta.get(SENT):
+        if request.meta.get(CONDITIONAL_SENT_META):
             self._count("not_modified" if response.status == 304 else f"http_{response.status}")
         return response
 

@@ -3,7 +3,7 @@
 - A page request answered with anything but HTML (a PDF, an image, XML with entities) is
   refused as `newsmon/refused/not_html`. Content sniffing would otherwise turn a PDF into a
   TextResponse and the page objects would make an "article" of it. A request that wants
-  another type says so in `meta["newsmon_content_types"]` (a tuple of media types).
+  another type says so in `meta[CONTENT_TYPES_META]` (a tuple of media types).
 - A page whose declared charset is a single-byte one (Latin-1, windows-1251, ...) while its
   bytes are valid UTF-8 with non-ASCII text is read as UTF-8, counted as
   `newsmon/repaired/charset` and logged once. Valid UTF-8 that is really Latin-1 or
@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 
+from newsmon.crawl.meta import CONTENT_TYPES_META
 from newsmon.crawl.middlewares.guard import RefusedRequest
 
 logger = logging.getLogger(__name__)
 
-CONTENT_TYPES_META = "newsmon_content_types"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Literal
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -29,13 +29,12 @@ from scrapy_playwright.page import PageMethod
 
 from newsmon.config import NewsmonConfigError
 from newsmon.crawl.browser import BrowserUnavailable, first_line, wait_for_content
-from newsmon.extract.article import ArticlePage
-from newsmon.extract.listing import ListingPage
+from newsmon.crawl.meta import RENDER_FALLBACK_META, RENDER_META, PageKind, page_kind
+from newsmon.crawl.pages import article_page, listing_page
 
 logger = logging.getLogger(__name__)
 
 RENDER_MODES = ("auto", "always", "never")
-PageKind = Literal["listing", "article"]
 INSTALL_HINT = "apt-get install chromium"
 
 # Marks of a client-rendered app in a page's HTML: Next.js, Nuxt, Angular, an empty React or
@@ -72,10 +71,6 @@ EMPTY_BODY_CONTAINER = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' c-content ')"
     " or @itemprop='articleBody'][not(normalize-space())]"
 )
-# Request meta of this middleware: the kind of page a browser request renders, and the plain
-# response to fall back on if the browser cannot render it.
-RENDER_META = "newsmon_render"
-FALLBACK_META = "newsmon_render_fallback"
 # Validators of a conditional request: the browser must get the page, not a bodiless 304.
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
@@ -91,21 +86,6 @@ def render_mode(settings: BaseSettings) -> str:
     return mode
 
 
-def page_kind(request: Request) -> PageKind | None:
-    """Listing or article page, from what the spider put on the request; None for others."""
-    if request.meta.get("newsmon_listing"):
-        return "listing"
-    # Article requests (cards and revisits) carry newsmon_article; older spiders only named
-    # their callback.
-    if request.meta.get("newsmon_article") or _callback_name(request) == "parse_article":
-        return "article"
-    return None
-
-
-def _callback_name(request: Request) -> str:
-    return str(getattr(request.callback, "__name__", ""))
-
-
 def has_app_marks(html: str) -> bool:
     """Tell whether a page's HTML shows the marks of a client-rendered app."""
     folded = html.casefold()
@@ -115,10 +95,14 @@ def has_app_marks(html: str) -> bool:
 
 
 def missing_content(kind: PageKind, response: HtmlResponse) -> str | None:
-    """What the page object needs and does not find in this HTML, or None if nothing."""
+    """What the page object needs and does not find in this HTML, or None if nothing.
+
+    The page object is the response's own (see `newsmon.crawl.pages`): the spider reads what
+    this check already found instead of reading the page again.
+    """
     if kind == "listing":
-        return None if ListingPage.from_response(response).cards() else "no article cards"
-    page = ArticlePage.from_response(response)
+        return None if listing_page(response).cards() else "no article cards"
+    page = article_page(response)
     if not page.title():
         return "no headline"
     body = page.body_content
@@ -163,7 +147,7 @@ class RenderMiddleware:
         """In "always" mode, send every listing and article page to the browser."""
         if self.mode != "always" or request.meta.get("playwright") or self.unavailable:
             return
-        kind = page_kind(request)
+        kind = page_kind(request.meta)
         if kind is not None:
             self._count("requested")
             request.meta.update(self._browser_meta(kind))
@@ -172,7 +156,7 @@ class RenderMiddleware:
         """Ask the browser again for a page that lacks its content and looks client-rendered."""
         if request.meta.get(RENDER_META):
             return self._rendered(request, response)
-        kind = page_kind(request)
+        kind = page_kind(request.meta)
         if (
             kind is None
             or self.mode != "auto"
@@ -193,7 +177,7 @@ class RenderMiddleware:
         headers = request.headers.copy()
         for name in CONDITIONAL_HEADERS:
             headers.pop(name, None)
-        meta = {**request.meta, **self._browser_meta(kind), FALLBACK_META: response}
+        meta = {**request.meta, **self._browser_meta(kind), RENDER_FALLBACK_META: response}
         return request.replace(meta=meta, headers=headers, dont_filter=True)
 
     def process_exception(
@@ -209,14 +193,14 @@ class RenderMiddleware:
         else:
             self._count("failed")
             logger.warning("could not render %s: %s", request.url, first_line(exception))
-        fallback = request.meta.get(FALLBACK_META)
+        fallback = request.meta.get(RENDER_FALLBACK_META)
         if isinstance(fallback, Response):
             return fallback
         # "always" fetched nothing plain yet: fetch the page over HTTP instead.
         meta = {
             key: value
             for key, value in request.meta.items()
-            if not key.startswith("playwright") and key not in (RENDER_META, FALLBACK_META)
+            if not key.startswith("playwright") and key not in (RENDER_META, RENDER_FALLBACK_META)
         }
         return request.replace(meta=meta, dont_filter=True)
 

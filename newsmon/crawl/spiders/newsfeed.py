@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from newsmon.crawl.spiders.listing import ListingSpider
-
-NEWS_FEED_SLUG = "news-feed"
+from newsmon.site import NEWS_FEED_SLUG
 
 
 class NewsfeedSpider(ListingSpider):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import nh3
+
+from newsmon.site import is_http_url
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -73,8 +74,7 @@ def xml_safe(text: str) -> str:
 
 def sanitize_html(html: str, base_url: str) -> str:
     """Clean article HTML for a feed reader, resolving relative URLs against `base_url`."""
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(base_url):
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
     return nh3.clean(
         xml_safe(html),

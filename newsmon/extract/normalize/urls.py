@@ -7,6 +7,10 @@ from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from newsmon.site import is_http_url
+
+__all__ = ["article_slug", "canonical_url", "is_http_url", "is_on_site", "strip_tracking"]
+
 # Query parameters that only say where a click came from; the page is the same without them.
 TRACKING_PARAMS = frozenset(
     {
@@ -78,10 +82,9 @@ def _netloc(host: str, port: int | None, scheme: str) -> str:
 
 def _split_absolute(url: str) -> SplitResult:
     """Split an absolute http(s) URL, raising ValueError for anything else."""
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+    if not is_http_url(url):
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    return parts
+    return urlsplit(url.strip())
 
 
 def _canonical_path(path: str, *, on_site: bool) -> str:
@@ -122,15 +125,6 @@ def strip_tracking(url: str) -> str:
     """Remove tracking parameters and the fragment, leaving the rest of the URL untouched."""
     parts = urlsplit(url.strip())
     return urlunsplit(parts._replace(query=_drop_tracking(parts.query), fragment=""))
-
-
-def is_http_url(url: str) -> bool:
-    """Tell whether `url` is an absolute http(s) URL with a host."""
-    try:
-        _split_absolute(url)
-    except ValueError:
-        return False
-    return True
 
 
 def is_on_site(url: str, site: str) -> bool:

@@ -1,4 +1,4 @@
-"""Run lifecycle: publish the feeds and the archive from the store when a crawl ends."""
+"""PublishAtClose: write the feeds and the archive from the store when a crawl ends."""
 
 from __future__ import annotations
 
@@ -53,24 +53,3 @@ class PublishAtClose:
             config.output_dir,
             reason,
         )
-
-
-class RunOutcome:
-    """Fail the run (non-zero exit) when it could not fetch a single listing page."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RunOutcome:
-        """Connect to spider_closed."""
-        extension = cls(crawler)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        """A run that fetched no listing page saw nothing of the site: that is a failure."""
-        stats = self.crawler.stats
-        pages = stats.get_value("newsmon/listings/pages", 0) if stats is not None else 0
-        if not pages:
-            fail_run(self.crawler, f"no listing page could be fetched (run ended: {reason})")

@@ -1,0 +1,214 @@
+"""WalkKeeper: what the listing walks remember between runs, and what this run's walks did.
+
+The spider decides what to fetch; to decide, it asks this extension what earlier runs left
+(which articles are known, which are worth a revisit, the validators of a listing's first
+page), and it tells it what happened (a page fetched, a card seen, a listing failed). The
+keeper writes to the store: listings a known article was seen in, an article's validators
+once it was stored, and the validators of every walk that completed (see
+`newsmon.crawl.walks` for why only those).
+
+Worker mode puts `newsmon.distributed.walks.WorkerWalkKeeper` in its place, which keeps
+nothing between runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newsmon.config import base_url_from_settings
+from newsmon.crawl.http import response_validators
+from newsmon.crawl.meta import ARTICLE_META
+from newsmon.crawl.walks import ListingWalk, WalkLedger, revisit_since
+from newsmon.extract.normalize.urls import canonical_url
+from newsmon.items import ArticleItem
+from newsmon.run.outcome import fail_run
+from newsmon.store import StateStore, StateStoreError, get_store
+
+logger = logging.getLogger(__name__)
+
+# Errors that mean the state store could not be written: the run has failed.
+STORE_ERRORS = (sqlite3.Error, StateStoreError)
+
+
+class WalkKeeper:
+    """Extension: the walks' memory of earlier runs and the books of this one."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.site = base_url_from_settings(crawler.settings)
+        self.ledger = WalkLedger()
+        # Which listings each article was seen in during this run (bounded by one run's cards).
+        self.seen_in: dict[str, set[str]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WalkKeeper:
+        """Follow every item to its end (stored, dropped, failed) and the spider's close."""
+        keeper = cls(crawler)
+        crawler.signals.connect(keeper.item_stored, signal=signals.item_scraped)
+        crawler.signals.connect(keeper.item_stored, signal=signals.item_dropped)
+        crawler.signals.connect(keeper.item_failed, signal=signals.item_error)
+        crawler.signals.connect(keeper.spider_closed, signal=signals.spider_closed)
+        return keeper
+
+    @property
+    def store(self) -> StateStore:
+        """The crawl's shared state store."""
+        return get_store(self.crawler)
+
+    # --- what earlier runs left -----------------------------------------------------------
+
+    def start_walk(self, slug: str, url: str, *, force_full: bool) -> ListingWalk:
+        """Begin a listing's walk; full if forced or if the last walk did not complete."""
+        return self.ledger.start(
+            slug, url, self.store.take_listing_validators(url), force_full=force_full
+        )
+
+    def known(self, keys: list[str]) -> set[str]:
+        """Those of these article keys the store holds."""
+        return self.store.known_urls(keys)
+
+    def revisit_urls(self, slugs: list[str], hours: float) -> list[str]:
+        """Known articles of these listings inside the revisit window, newest first."""
+        since = revisit_since(self.store.newest_published(), datetime.now(UTC), hours)
+        if since is None:
+            return []
+        urls = self.store.published_since(since, slugs)
+        logger.info("revisiting %d known articles published since %s", len(urls), since)
+        return urls
+
+    # --- this run -------------------------------------------------------------------------
+
+    def walk(self, slug: str) -> ListingWalk:
+        """The walk of a listing this run started."""
+        return self.ledger.walks[slug]
+
+    def page_fetched(self, slug: str, response: Response) -> None:
+        """A listing page of the walk came with a body (and maybe validators)."""
+        self.ledger.page_fetched(slug, response.url, response_validators(response))
+
+    def listing_failed(self, slug: str, reason: str) -> None:
+        """A listing page of the walk could not be fetched or read."""
+        self.ledger.listing_failed(slug, reason)
+
+    def card_of_new_article(self, key: str, slug: str) -> bool:
+        """A card of `slug` leads to the unknown article `key`; tell whether to request it.
+
+        An article is requested once per run, however many listings show it.
+        """
+        listings = self.seen_in.setdefault(key, set())
+        first_sighting = not listings
+        listings.add(slug)
+        self.ledger.article_requested(key, slug)
+        return first_sighting
+
+    def card_of_known_article(self, key: str, slug: str) -> None:
+        """A known article's card: not fetched again; its membership of the listing recorded."""
+        listings = self.seen_in.setdefault(key, set())
+        if slug not in listings:
+            listings.add(slug)
+            try:
+                self.store.add_listings(key, [slug])
+            except STORE_ERRORS as error:
+                self.store_failed(error)
+
+    def listings_of(self, key: str) -> list[str]:
+        """The listings an article was seen in during this run, sorted."""
+        return sorted(self.seen_in.get(key, set()))
+
+    def article_done(self, key: str) -> None:
+        """The article's request ended with a handled outcome (dropped, not an article)."""
+        self.ledger.article_done(key)
+
+    def article_failed(self, key: str, reason: str) -> None:
+        """The article could not be fetched: every walk that led to it is incomplete."""
+        self.ledger.article_failed(key, reason)
+
+    # --- signals --------------------------------------------------------------------------
+
+    def item_stored(self, item: Any, response: Response | None, **kwargs: Any) -> None:
+        """An article went through the pipelines: its walk may complete; keep its validators."""
+        key = article_key(response)
+        if key is None or response is None:
+            return
+        self.ledger.article_done(key)
+        if not isinstance(item, ArticleItem) or response.status != 200:
+            return
+        etag, last_modified = response_validators(response)
+        if etag or last_modified:
+            self.save_article_validators(canonical_url(item.url, self.site), etag, last_modified)
+
+    def save_article_validators(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Keep a stored article's validators for conditional revisits."""
+        try:
+            # Only stored articles are revisited: a page dropped as incomplete needs none.
+            if url in self.store.known_urls([url]):
+                self.store.save_article_validators(url, etag, last_modified)
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+
+    def item_failed(self, item: Any, response: Response | None, failure: Failure) -> None:
+        """A pipeline raised: the article is not stored, so the walks that led to it failed."""
+        key = article_key(response)
+        if key is not None:
+            self.ledger.article_failed(key, "an article could not be stored")
+        if failure.check(*STORE_ERRORS) and failure.value is not None:
+            self.store_failed(failure.value)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """At the end of the run, report incomplete walks and save the complete ones."""
+        complete = self.ledger.finish(reason == "finished", reason)
+        self.report_incomplete()
+        try:
+            for walk in complete:
+                for url, (etag, last_modified) in walk.validators_to_save().items():
+                    self.store.save_listing_validators(url, etag, last_modified)
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+
+    def report_incomplete(self) -> None:
+        """One warning per incomplete walk, with its first reasons."""
+        for walk in self.ledger.walks.values():
+            if not walk.failures:
+                continue
+            # The failures themselves were logged where they happened, with their URLs.
+            self._count("listings/incomplete_walks")
+            reasons = sorted(set(walk.failures))
+            logger.warning(
+                "listing %r: walk incomplete (%s); the next run walks every page up to"
+                " NEWSMON_MAX_PAGES",
+                walk.slug,
+                "; ".join(reasons[:3]) + ("; ..." if len(reasons) > 3 else ""),
+            )
+
+    def store_failed(self, error: BaseException) -> None:
+        """The store refused a write: the run fails (exit 1), once."""
+        stats = self.crawler.stats
+        if stats is not None and stats.get_value("newsmon/store/write_failed"):
+            return
+        self._count("store/write_failed")
+        fail_run(self.crawler, f"the state store could not be written: {error}")
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsmon/{key}")
+
+
+def article_key(response: Response | None) -> str | None:
+    """The article key a response's request carried, if it fetched an article."""
+    if response is None or not isinstance(response, Response):
+        return None
+    try:
+        key = response.meta.get(ARTICLE_META)
+    except AttributeError:  # a response built outside a request has no meta
+        return None
+    return key if isinstance(key, str) else None

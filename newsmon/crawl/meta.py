@@ -1,0 +1,41 @@
+"""Request meta keys newsmon's spiders and middlewares share, each defined once.
+
+A key names what a request is (a listing page, an article) or asks a middleware for
+something (a conditional GET, a browser); the spider sets them, the middlewares read them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+# The slug of the listing whose page a request fetches ("news-feed", a tag slug).
+LISTING_META = "newsmon_listing"
+# The canonical URL of the article a request fetches (cards and revisits alike).
+ARTICLE_META = "newsmon_article"
+# True: send If-None-Match / If-Modified-Since and let a 304 reach the callback.
+CONDITIONAL_META = "newsmon_conditional"
+# The (ETag, Last-Modified) to send; without it the store's saved ones are used.
+VALIDATORS_META = "newsmon_validators"
+# Set by the conditional middleware on a request it made conditional.
+CONDITIONAL_SENT_META = "newsmon_conditional_sent"
+# The kind of page ("listing", "article") a browser request renders.
+RENDER_META = "newsmon_render"
+# The plain response to fall back on when the browser cannot render the page.
+RENDER_FALLBACK_META = "newsmon_render_fallback"
+# Media types a request accepts besides HTML (a tuple), for the content check.
+CONTENT_TYPES_META = "newsmon_content_types"
+# Worker mode: the listings whose cards led to an article request, carried across workers.
+REDIS_LISTINGS_META = "newsmon_redis_listings"
+# The callback keyword that carries the listing card an article request came from.
+CARD_ARG = "card"
+
+PageKind = Literal["listing", "article"]
+
+
+def page_kind(meta: dict[str, Any]) -> PageKind | None:
+    """Listing or article page, from what the spider put on the request; None for others."""
+    if meta.get(LISTING_META):
+        return "listing"
+    if meta.get(ARTICLE_META):
+        return "article"
+    return None

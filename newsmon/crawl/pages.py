@@ -1,0 +1,50 @@
+"""One page object per response: built where the response is first read, then handed along.
+
+The render check (a downloader middleware) reads a page before its callback does, the listing
+audit reads it beside the callback, and the spider turns it into an item. Each asks here and
+gets the same page object, so a page is parsed and read once. The page object lives as long
+as its response, or until the spider is done with it (`forget`): a request waiting in the
+scheduler never carries one.
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+from scrapy.http import Response, TextResponse
+
+from newsmon.crawl.meta import CARD_ARG
+from newsmon.extract.article import ArticlePage
+from newsmon.extract.listing import ListingCard, ListingPage
+
+_PAGES: WeakKeyDictionary[Response, ArticlePage | ListingPage] = WeakKeyDictionary()
+
+
+def article_page(response: TextResponse) -> ArticlePage:
+    """The article page object of a response (with the listing card its request carries)."""
+    page = _PAGES.get(response)
+    if not isinstance(page, ArticlePage):
+        page = ArticlePage.from_response(response, _card_of(response))
+        _PAGES[response] = page
+    return page
+
+
+def listing_page(response: TextResponse) -> ListingPage:
+    """The listing page object of a response."""
+    page = _PAGES.get(response)
+    if not isinstance(page, ListingPage):
+        page = ListingPage.from_response(response)
+        _PAGES[response] = page
+    return page
+
+
+def forget(response: Response) -> None:
+    """Drop a response's page object: its item is built, nobody reads the page again."""
+    _PAGES.pop(response, None)
+
+
+def _card_of(response: Response) -> ListingCard | None:
+    """The listing card the spider passed to the article's callback, if any."""
+    request = response.request
+    card = request.cb_kwargs.get(CARD_ARG) if request is not None else None
+    return card if isinstance(card, ListingCard) else None

@@ -1,0 +1,83 @@
+"""CleanPipeline (100): one clean spelling of every text field, whatever the page's markup did."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from newsmon.extract.normalize.text import (
+    clean_block_text,
+    clean_markup,
+    clean_text,
+    dedupe_keep_order,
+    strip_trailing_chrome,
+    word_count,
+)
+from newsmon.items import ArticleItem
+from newsmon.site import is_slug, slugify
+
+
+def safe_slug(slug: str) -> str:
+    """A tag slug made of [a-z0-9-] only: a hostile "../../x" or "..%2F..%2Fx" becomes "x"."""
+    # Slugs end up in file names and URLs; nothing that could climb a folder gets through.
+    return slug if is_slug(slug) else slugify(unquote(slug))
+
+
+def _clean_tags(names: list[str], slugs: list[str]) -> tuple[list[str], list[str]]:
+    """Clean tag names and slugs, dropping repeats while keeping the two lists aligned."""
+    names = [clean_text(name) for name in names]
+    slugs = [safe_slug(clean_text(slug).strip("/").lower()) for slug in slugs]
+    if len(names) != len(slugs):
+        # Not pairs: the page object is at fault; clean each list on its own rather than guess.
+        return dedupe_keep_order(names), dedupe_keep_order(slugs)
+    kept_names: list[str] = []
+    kept_slugs: list[str] = []
+    seen: set[str] = set()
+    for name, slug in zip(names, slugs, strict=True):
+        # The slug is the tag's identity; two slugs under one display name are two tags.
+        key = slug or name.casefold()
+        if key and key not in seen:
+            seen.add(key)
+            kept_names.append(name)
+            kept_slugs.append(slug)
+    return kept_names, kept_slugs
+
+
+def clean_article(item: ArticleItem) -> ArticleItem:
+    """Normalise every text field of `item` in place and return it."""
+    item.url = item.url.strip()
+    item.title = clean_text(item.title)
+    item.authors = dedupe_keep_order(clean_text(author) for author in item.authors)
+    item.tags, item.tag_slugs = _clean_tags(item.tags, item.tag_slugs)
+    item.primary_tag = clean_text(item.primary_tag)
+    item.summary = strip_trailing_chrome(clean_text(item.summary))
+    item.body = strip_trailing_chrome(clean_block_text(item.body))
+    item.body_html = clean_markup(item.body_html)
+    item.image_url = item.image_url.strip()
+    item.image_caption = clean_text(item.image_caption)
+    item.related = dedupe_keep_order(url.strip() for url in item.related)
+    item.listings = dedupe_keep_order(clean_text(slug) for slug in item.listings)
+    item.word_count = word_count(item.body)
+    return item
+
+
+class CleanPipeline:
+    """Normalise text: NFC, entities decoded, invisible characters and page chrome removed."""
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleanPipeline:
+        """Build the pipeline for a crawl."""
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        """Clean an ArticleItem in place; pass anything else through."""
+        if isinstance(item, ArticleItem):
+            clean_article(item)
+            self.stats.inc_value("newsmon/items/cleaned")
+        return item
