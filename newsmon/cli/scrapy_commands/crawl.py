@@ -14,8 +14,11 @@ import sys
 from collections.abc import Callable
 from functools import partial
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.extensions.feedexport import FeedExporter
 
 from newsmon.config import NewsmonConfigError
 from newsmon.run.lock import RunLocked
@@ -37,7 +40,8 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider: scrapy crawl newsfeed|tags")
         assert self.crawler_process
-        crawler = self._create_crawler(args[0])
+        crawler = self.crawler_process.create_crawler(args[0])
+        crawler.signals.connect(_warn_if_feeds_unused, signal=signals.engine_started)
         try:
             # Every setting's type and name, before the spider reads any (issue 7).
             check_settings(crawler.settings)
@@ -84,6 +88,19 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = RUN_FAILED
         else:
             self.exitcode = run_exit_code(crawler)
+
+
+def _warn_if_feeds_unused(sender: Crawler) -> None:
+    """Warn that -o/-O or FEEDS export nothing when the FeedExporter extension is off.
+
+    Scrapy's own `crawl` command does this in its private `_create_crawler`; this command
+    builds its crawler with the public `create_crawler`, so it says it itself.
+    """
+    if sender.settings.getdict("FEEDS") and sender.get_extension(FeedExporter) is None:
+        logger.warning(
+            "The FeedExporter extension is not enabled, so no item will be "
+            "exported to the configured feeds (FEEDS, -o, -O)."
+        )
 
 
 def _retrieve_configuration_error(
