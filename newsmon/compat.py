@@ -1,0 +1,61 @@
+"""Every use of a private API of Scrapy, scrapy-redis and scrapy-playwright, in one place.
+
+Where newsmon needs something these libraries offer no public API for, it goes through this
+module and nowhere else, so that an upgrade has one file to revisit. Each entry names the
+pinned version it was written against (`PINNED`, which tests/test_compat.py checks against
+requirements.txt), and tests/test_compat.py checks that what each entry relies on is still
+there, in the shape it expects: a failure there names the dependency that changed and the
+entry to revisit.
+
+This module sits at the bottom of newsmon's layers: it imports Scrapy and the two plugins,
+never another newsmon module. scrapy-redis and scrapy-playwright are imported for type hints
+only: the entries receive their objects, so a run that renders nothing never imports
+Playwright, and a single-machine run never imports scrapy-redis.
+"""
+
+from __future__ import annotations
+
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import DownloadCancelledError
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+
+# The versions every entry below was written against (as pinned in requirements.txt).
+PINNED = {"scrapy": "2.19.0", "scrapy-redis": "0.9.1", "scrapy-playwright": "0.0.48"}
+
+
+# --- Scrapy 2.19.0: the size limit of HttpCompressionMiddleware ------------------------------
+
+
+class SizeHookCompressionMiddleware(HttpCompressionMiddleware):
+    """HttpCompressionMiddleware that hands a body inflating past its limit to a hook (2.19.0)."""
+
+    # Scrapy checks DOWNLOAD_MAXSIZE while decompressing, in the private `_handle_encoding`,
+    # which raises the private `_DecompressionMaxSizeExceeded`; `process_response` logs a
+    # warning for it and raises IgnoreRequest. Catching it here, below `process_response`,
+    # lets a subclass raise its own exception without Scrapy's warning being logged as well.
+    def _handle_encoding(
+        self, body: bytes, content_encoding: list[bytes], max_size: int
+    ) -> tuple[bytes, list[bytes]]:
+        """Scrapy's decoding, with a body over `max_size` handed to `inflated_past_limit`."""
+        try:
+            return super()._handle_encoding(body, content_encoding, max_size)
+        except _DecompressionMaxSizeExceeded as error:
+            replacement = self.inflated_past_limit(max_size)
+            if replacement is None:
+                raise
+            raise replacement from error
+
+    def inflated_past_limit(self, max_size: int) -> Exception | None:
+        """Hook: what to raise for a body that inflates past `max_size`; None: Scrapy's way."""
+        return None
+
+
+# Scrapy 2.19.0's download handlers cancel a download whose Content-Length is over
+# DOWNLOAD_MAXSIZE with a DownloadCancelledError whose message comes from the private
+# `scrapy.utils._download_handlers.get_maxsize_msg`; nothing else tells that case apart.
+_MAXSIZE_WORDS = "larger than download max size"
+
+
+def cancelled_for_max_size(exception: BaseException) -> bool:
+    """Whether a download was cancelled for announcing more than DOWNLOAD_MAXSIZE (2.19.0)."""
+    return isinstance(exception, DownloadCancelledError) and _MAXSIZE_WORDS in str(exception)
