@@ -15,9 +15,15 @@ Playwright, and a single-machine run never imports scrapy-redis.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request
 
 # The versions every entry below was written against (as pinned in requirements.txt).
 PINNED = {"scrapy": "2.19.0", "scrapy-redis": "0.9.1", "scrapy-playwright": "0.0.48"}
@@ -59,3 +65,32 @@ _MAXSIZE_WORDS = "larger than download max size"
 def cancelled_for_max_size(exception: BaseException) -> bool:
     """Whether a download was cancelled for announcing more than DOWNLOAD_MAXSIZE (2.19.0)."""
     return isinstance(exception, DownloadCancelledError) and _MAXSIZE_WORDS in str(exception)
+
+
+# --- Scrapy 2.19.0: the engine's slot --------------------------------------------------------
+# Worker mode needs two things Scrapy has no public API for, both on `ExecutionEngine._slot`:
+# - which requests are still being processed (`inprogress`): the engine drops a request from
+#   it only after its callback's output was scheduled or went through the item pipelines (or
+#   its errback ran), which is exactly when a worker may release the request's lease. No
+#   signal marks that moment.
+# - a nudge (`nextcall`): an idle engine asks its scheduler for work only every 5 seconds (the
+#   slot's heartbeat); a worker waiting for other workers' requests nudges it more often.
+# Both degrade safely if the slot changes (tests/test_compat.py fails loudly meanwhile): no
+# lease is released early (they are released when the spider closes), and the engine falls
+# back to its own heartbeat.
+
+
+def requests_in_progress(crawler: Crawler) -> set[Request] | None:
+    """The requests the engine is processing now; None if it cannot tell (2.19.0)."""
+    slot = getattr(getattr(crawler, "engine", None), "_slot", None)
+    in_progress = getattr(slot, "inprogress", None)
+    return in_progress if isinstance(in_progress, set) else None
+
+
+def nudge_engine(crawler: Crawler) -> None:
+    """Have the engine ask its scheduler for requests soon; a no-op while closing (2.19.0)."""
+    slot = getattr(getattr(crawler, "engine", None), "_slot", None)
+    nextcall = getattr(slot, "nextcall", None)
+    # A closing slot has cancelled its nextcall; scheduling it again would restart the loop.
+    if nextcall is not None and getattr(slot, "closing", None) is None:
+        nextcall.schedule()

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import gzip
 import inspect
+import json
+import os
 import re
+import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
@@ -175,3 +180,139 @@ def test_the_download_handler_still_cancels_with_the_same_words() -> None:
     )
     assert not compat.cancelled_for_max_size(DownloadCancelledError("cancelled"))
     assert not compat.cancelled_for_max_size(IgnoreRequest(message))
+
+
+# --- Scrapy: the engine's slot, on a real crawl ---------------------------------------------
+
+ENTRY_IN_PROGRESS = "requests_in_progress"
+ENTRY_NUDGE = "nudge_engine"
+
+# A tiny crawl (one data: URL, no network) that records what the compat entries see of its
+# engine. It runs in a child process: a Twisted reactor cannot be restarted in this one.
+PROBE_CRAWL = """
+import json
+import time
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import DontCloseSpider
+
+from newsmon import compat
+
+seen = {}
+idles = []
+pages = []
+
+
+class Probe(scrapy.Spider):
+    name = "probe"
+
+    async def start(self):
+        yield scrapy.Request("data:text/html,<p>probe</p>", callback=self.parse)
+
+    def parse(self, response):
+        pages.append(response.request)
+        slot = getattr(self.crawler.engine, "_slot", None)
+        seen["slot"] = {name: hasattr(slot, name) for name in ("inprogress", "nextcall", "closing")}
+        in_progress = compat.requests_in_progress(self.crawler)
+        seen["in_callback"] = in_progress is not None and response.request in in_progress
+        yield {"url": response.url}
+
+
+class ProbePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        in_progress = compat.requests_in_progress(self.crawler)
+        seen["in_pipeline"] = in_progress is not None and pages[0] in in_progress
+        return item
+
+
+def spider_idle(spider):
+    idles.append(time.monotonic())
+    if len(idles) == 1:
+        in_progress = compat.requests_in_progress(crawler)
+        seen["when_idle"] = None if in_progress is None else len(in_progress)
+        compat.nudge_engine(crawler)
+        raise DontCloseSpider
+    seen["idle_gap"] = idles[1] - idles[0]
+
+
+def spider_closed(spider, reason):
+    slot = getattr(crawler.engine, "_slot", None)
+    seen["closing_at_close"] = getattr(slot, "closing", None) is not None
+    compat.nudge_engine(crawler)
+    seen["reason"] = reason
+
+
+process = CrawlerProcess(
+    {
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+        "ITEM_PIPELINES": {ProbePipeline: 100},
+    }
+)
+crawler = process.create_crawler(Probe)
+crawler.signals.connect(spider_idle, signal=signals.spider_idle)
+crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+process.crawl(crawler)
+process.start()
+seen["after_close"] = compat.requests_in_progress(crawler)
+print(json.dumps(seen))
+"""
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What the compat entries saw of the tiny crawl's engine."""
+    script = tmp_path_factory.mktemp("compat") / "probe_crawl.py"
+    script.write_text(PROBE_CRAWL)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"the probe crawl failed:\n{done.stderr[-3000:]}"
+    seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen.get("reason") == "finished", f"the probe crawl did not finish: {done.stderr}"
+    return seen
+
+
+def test_the_engine_slot_still_has_what_compat_reads(probe: dict[str, Any]) -> None:
+    for name, present in probe["slot"].items():
+        assert present, changed(
+            "scrapy", f"{ENTRY_IN_PROGRESS} and {ENTRY_NUDGE}", f"ExecutionEngine._slot.{name}"
+        )
+
+
+def test_a_request_is_in_progress_until_its_items_went_through(probe: dict[str, Any]) -> None:
+    assert probe["in_callback"], changed(
+        "scrapy", ENTRY_IN_PROGRESS, "the request is not in progress during its callback"
+    )
+    assert probe["in_pipeline"], changed(
+        "scrapy", ENTRY_IN_PROGRESS, "the request leaves before its items reach the pipelines"
+    )
+    assert probe["when_idle"] == 0, changed(
+        "scrapy", ENTRY_IN_PROGRESS, f"an idle engine has {probe['when_idle']} in progress"
+    )
+    assert probe["after_close"] is None
+
+
+def test_a_nudge_wakes_the_idle_engine_before_its_heartbeat(probe: dict[str, Any]) -> None:
+    # Unnudged, the next spider_idle comes with the slot's heartbeat, 5 s later.
+    assert probe["idle_gap"] < 2.5, changed(
+        "scrapy", ENTRY_NUDGE, f"the next idle came {probe['idle_gap']:.1f} s after the nudge"
+    )
+    assert probe["closing_at_close"], changed(
+        "scrapy", ENTRY_NUDGE, "a closing slot no longer sets `closing`"
+    )

@@ -1,10 +1,10 @@
 """A worker's leases: the requests it took from the shared queue and has not finished.
 
 Taking a request moves it, in one Redis script, from the queue into the worker's lease hash.
-It leaves that hash when its outcome is in Redis (see `newsmon.distributed.engine`): the
-requests its callback produced are queued and its items pushed. A worker that dies keeps its
-leases until its heartbeat key expires; then the next worker (or the publisher) that settles
-the crawl puts them back into the queue. So no request is lost, and one may be fetched twice
+It leaves that hash when its outcome is in Redis (see `newsmon.compat.requests_in_progress`):
+the requests its callback produced are queued and its items pushed. A worker that dies keeps
+its leases until its heartbeat key expires; then the next worker (or the publisher) that
+settles the crawl puts them back into the queue. So no request is lost, and one may be fetched twice
 (a worker killed after pushing an item but before releasing the lease): the shared duplicate
 filter drops the requests it produces again, and the store drops the item it produces again.
 """

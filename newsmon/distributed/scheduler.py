@@ -27,7 +27,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from newsmon.distributed.engine import requests_in_progress
+from newsmon.compat import requests_in_progress
 from newsmon.distributed.leases import Leases
 from newsmon.distributed.worker import SharedCrawl, shared_crawl
 
