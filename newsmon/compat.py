@@ -24,6 +24,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request
+    from scrapy_redis.queue import Base as RedisQueue
 
 # The versions every entry below was written against (as pinned in requirements.txt).
 PINNED = {"scrapy": "2.19.0", "scrapy-redis": "0.9.1", "scrapy-playwright": "0.0.48"}
@@ -94,3 +95,21 @@ def nudge_engine(crawler: Crawler) -> None:
     # A closing slot has cancelled its nextcall; scheduling it again would restart the loop.
     if nextcall is not None and getattr(slot, "closing", None) is None:
         nextcall.schedule()
+
+
+# --- scrapy-redis 0.9.1: the queue's request encoding ----------------------------------------
+# The shared queue's Lua scripts push and pop requests themselves (atomic enqueue, leases), so
+# they must store them exactly as scrapy-redis's own queue does (its serializer over
+# `Request.to_dict`): these are the queue's own private methods, not a copy that could drift.
+
+
+def encode_request(queue: RedisQueue, request: Request) -> bytes:
+    """A request as scrapy-redis's queue stores it (scrapy-redis 0.9.1)."""
+    encoded: bytes = queue._encode_request(request)
+    return encoded
+
+
+def decode_request(queue: RedisQueue, data: bytes) -> Request:
+    """A request stored by scrapy-redis's queue, or by `encode_request` (scrapy-redis 0.9.1)."""
+    request: Request = queue._decode_request(data)
+    return request

@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import scrapy
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
+from scrapy_redis.queue import Base as RedisQueue
+from scrapy_redis.queue import PriorityQueue
 
 from newsmon import compat
 from newsmon.crawl.middlewares.guard import RefusedRequest
@@ -315,4 +318,108 @@ def test_a_nudge_wakes_the_idle_engine_before_its_heartbeat(probe: dict[str, Any
     )
     assert probe["closing_at_close"], changed(
         "scrapy", ENTRY_NUDGE, "a closing slot no longer sets `closing`"
+    )
+
+
+# --- scrapy-redis: the queue's request encoding ---------------------------------------------
+
+ENTRY_ENCODE = "encode_request"
+ENTRY_DECODE = "decode_request"
+
+
+class QueueSpider(scrapy.Spider):
+    name = "queue"
+
+    def parse_page(self, response: Response) -> None:
+        pass
+
+    def page_failed(self, failure: object) -> None:
+        pass
+
+
+class RecordingRedis:
+    """Just what scrapy-redis's PriorityQueue calls to push and pop: it keeps one entry."""
+
+    def __init__(self) -> None:
+        self.entry: bytes | None = None
+
+    def execute_command(self, command: str, key: str, score: int, data: bytes) -> None:
+        assert command == "ZADD"
+        self.entry = data
+
+    def pipeline(self) -> RecordingRedis:
+        return self
+
+    def multi(self) -> None:
+        pass
+
+    def zrange(self, key: str, start: int, end: int) -> RecordingRedis:
+        return self
+
+    def zremrangebyrank(self, key: str, start: int, end: int) -> RecordingRedis:
+        return self
+
+    def execute(self) -> list[object]:
+        return [[self.entry], 1]
+
+
+def redis_queue() -> tuple[PriorityQueue, RecordingRedis, QueueSpider]:
+    spider = QueueSpider()
+    server = RecordingRedis()
+    return PriorityQueue(server=server, spider=spider, key="%(spider)s:requests"), server, spider
+
+
+@pytest.mark.parametrize(
+    ("entry", "method", "expected"),
+    [
+        (ENTRY_ENCODE, "_encode_request", ["self", "request"]),
+        (ENTRY_DECODE, "_decode_request", ["self", "encoded_request"]),
+    ],
+)
+def test_the_queue_still_has_its_encoding_methods(
+    entry: str, method: str, expected: list[str]
+) -> None:
+    found = getattr(RedisQueue, method, None)
+    assert found is not None, changed("scrapy-redis", entry, f"queue.Base.{method} is gone")
+    assert parameters(found) == expected, changed(
+        "scrapy-redis", entry, f"queue.Base.{method} takes {parameters(found)}"
+    )
+
+
+def test_a_request_survives_the_round_trip() -> None:
+    queue, _, spider = redis_queue()
+    request = scrapy.Request(
+        "https://example.org/news/a/",
+        callback=spider.parse_page,
+        errback=spider.page_failed,
+        meta={"listing": "news-feed", "retry_times": 1},
+        priority=7,
+        dont_filter=True,
+    )
+    data = compat.encode_request(queue, request)
+    assert isinstance(data, bytes), changed("scrapy-redis", ENTRY_ENCODE, f"it gives {data!r}")
+    back = compat.decode_request(queue, data)
+    assert (back.url, back.meta, back.priority, back.dont_filter) == (
+        request.url,
+        request.meta,
+        request.priority,
+        request.dont_filter,
+    ), changed("scrapy-redis", ENTRY_DECODE, "a request comes back different")
+    assert back.callback == spider.parse_page and back.errback == spider.page_failed, changed(
+        "scrapy-redis", ENTRY_DECODE, "a request comes back with other callbacks"
+    )
+
+
+def test_the_lua_scripts_store_what_scrapy_redis_reads() -> None:
+    # newsmon's scripts push and pop the shared queue themselves: their entries must be
+    # exactly what scrapy-redis's own PriorityQueue pushes and pops.
+    queue, server, spider = redis_queue()
+    request = scrapy.Request("https://example.org/news/b/", callback=spider.parse_page)
+    queue.push(request)
+    assert server.entry == compat.encode_request(queue, request), changed(
+        "scrapy-redis", ENTRY_ENCODE, "PriorityQueue.push stores something else"
+    )
+    popped = queue.pop()
+    assert popped is not None and popped.url == request.url, changed(
+        "scrapy-redis", ENTRY_DECODE, "PriorityQueue.pop reads something else"
     )

@@ -19,8 +19,8 @@ Modules, one job each:
 - `consumer`, `publisher`: items out of Redis into the store, then publishing
   (`python -m newsmon publish --from-redis URL`, newsmon/cli/publish.py).
 - `watching`: `python -m newsmon watch --from-redis URL`.
-What worker mode reads of Scrapy's engine, which has no public API for it (the requests in
-progress, the nudge), is in `newsmon.compat`.
+What worker mode needs of Scrapy's engine and of scrapy-redis's queue without a public API
+(the requests in progress, the nudge, the queue's request encoding) is in `newsmon.compat`.
 
 What a crawl keeps in Redis, under NEWSMON_REDIS_PREFIX (`newsmon`) and the spider's name:
 `<p>:<spider>:requests` (sorted set, the shared queue), `<p>:<spider>:dupefilter` (set of

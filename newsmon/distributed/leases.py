@@ -20,6 +20,7 @@ from scrapy.http import Request
 from scrapy.statscollectors import StatsCollector
 from scrapy_redis.queue import Base as RedisQueue
 
+from newsmon.compat import decode_request
 from newsmon.distributed.keys import CrawlKeys
 from newsmon.distributed.scripts import Scripts
 
@@ -51,7 +52,7 @@ class Leases:
         data = self.scripts.pop_lease(keys=[self.keys.requests, self.key], args=[lease])
         if data is None:
             return None
-        request: Request = queue._decode_request(data)
+        request = decode_request(queue, data)
         self.held[lease] = request
         self._count("leased")
         return request
