@@ -8,9 +8,9 @@ there, in the shape it expects: a failure there names the dependency that change
 entry to revisit.
 
 This module sits at the bottom of newsmon's layers: it imports Scrapy and the two plugins,
-never another newsmon module. scrapy-redis and scrapy-playwright are imported for type hints
-only: the entries receive their objects, so a run that renders nothing never imports
-Playwright, and a single-machine run never imports scrapy-redis.
+never another newsmon module. It imports scrapy-redis and scrapy-playwright for type hints
+only (the entries receive their objects), so importing it imports neither plugin: a run
+that renders nothing never imports Playwright.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
     from scrapy_redis.queue import Base as RedisQueue
 
 # The versions every entry below was written against (as pinned in requirements.txt).
@@ -113,3 +114,16 @@ def decode_request(queue: RedisQueue, data: bytes) -> Request:
     """A request stored by scrapy-redis's queue, or by `encode_request` (scrapy-redis 0.9.1)."""
     request: Request = queue._decode_request(data)
     return request
+
+
+# --- scrapy-playwright 0.0.48: starting the browser ------------------------------------------
+
+
+async def launch_playwright(handler: ScrapyPlaywrightDownloadHandler) -> None:
+    """Start a handler's Playwright driver and browser now (scrapy-playwright 0.0.48)."""
+    # scrapy-playwright starts the driver at the engine_started signal and the browser on the
+    # first page. newsmon builds the handler later, on the first page that needs a browser
+    # (the signal has fired by then), and starts both at once so that a browser that cannot
+    # start is known right away, once; the handler offers no public method for either.
+    await handler._maybe_launch_in_thread()
+    await handler._maybe_launch_browser()

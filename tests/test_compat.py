@@ -185,15 +185,19 @@ def test_the_download_handler_still_cancels_with_the_same_words() -> None:
     assert not compat.cancelled_for_max_size(IgnoreRequest(message))
 
 
-# --- Scrapy: the engine's slot, on a real crawl ---------------------------------------------
+# --- a real crawl: Scrapy's engine slot, scrapy-playwright's launch --------------------------
 
 ENTRY_IN_PROGRESS = "requests_in_progress"
 ENTRY_NUDGE = "nudge_engine"
+ENTRY_LAUNCH = "launch_playwright"
 
 # A tiny crawl (one data: URL, no network) that records what the compat entries see of its
-# engine. It runs in a child process: a Twisted reactor cannot be restarted in this one.
+# engine, and starts scrapy-playwright's handler from its callback (as newsmon does on the
+# first page to render) with a browser provider that only records its calls. It runs in a
+# child process: a Twisted reactor cannot be restarted in this one.
 PROBE_CRAWL = """
 import json
+import sys
 import time
 
 import scrapy
@@ -201,11 +205,15 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.exceptions import DontCloseSpider
 
+import newsmon.crawl.browser
+import newsmon.crawl.middlewares.size
 from newsmon import compat
 
 seen = {}
 idles = []
 pages = []
+PLUGINS = ("playwright", "scrapy_playwright", "scrapy_redis")
+seen["plugins_imported"] = sorted(m for m in sys.modules if m.split(".")[0] in PLUGINS)
 
 
 class Probe(scrapy.Spider):
@@ -214,13 +222,53 @@ class Probe(scrapy.Spider):
     async def start(self):
         yield scrapy.Request("data:text/html,<p>probe</p>", callback=self.parse)
 
-    def parse(self, response):
+    async def parse(self, response):
         pages.append(response.request)
         slot = getattr(self.crawler.engine, "_slot", None)
         seen["slot"] = {name: hasattr(slot, name) for name in ("inprogress", "nextcall", "closing")}
         in_progress = compat.requests_in_progress(self.crawler)
         seen["in_callback"] = in_progress is not None and response.request in in_progress
+        await launch_browser(self.crawler)
         yield {"url": response.url}
+
+
+class FakeBrowser:
+    def on(self, event, callback):
+        seen["browser_events"].append(event)
+
+    async def close(self):
+        seen["provider"].append("browser closed")
+
+
+# A PLAYWRIGHT_BROWSER_PROVIDER that records its calls instead of starting Chromium.
+class FakeProvider:
+    def __init__(self, config):
+        seen["provider"] = []
+        seen["browser_events"] = []
+
+    async def start(self):
+        seen["provider"].append("start")
+
+    async def launch_browser(self):
+        seen["provider"].append("launch_browser")
+        return FakeBrowser()
+
+    async def close(self):
+        seen["provider"].append("close")
+
+
+# What newsmon.crawl.browser does on the first page to render, after engine start.
+async def launch_browser(crawler):
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+    handler = ScrapyPlaywrightDownloadHandler.from_crawler(crawler)
+    try:
+        await compat.launch_playwright(handler)
+        seen["launched"] = list(seen.get("provider", []))
+        seen["has_browser"] = isinstance(getattr(handler, "browser", None), FakeBrowser)
+    except Exception as error:
+        seen["launch_error"] = repr(error)
+    await handler.close()
 
 
 class ProbePipeline:
@@ -259,6 +307,7 @@ process = CrawlerProcess(
         "LOG_LEVEL": "WARNING",
         "TELNETCONSOLE_ENABLED": False,
         "ITEM_PIPELINES": {ProbePipeline: 100},
+        "PLAYWRIGHT_BROWSER_PROVIDER": FakeProvider,
     }
 )
 crawler = process.create_crawler(Probe)
@@ -273,7 +322,7 @@ print(json.dumps(seen))
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """What the compat entries saw of the tiny crawl's engine."""
+    """What the compat entries saw of the tiny crawl."""
     script = tmp_path_factory.mktemp("compat") / "probe_crawl.py"
     script.write_text(PROBE_CRAWL)
     done = subprocess.run(
@@ -423,3 +472,43 @@ def test_the_lua_scripts_store_what_scrapy_redis_reads() -> None:
     assert popped is not None and popped.url == request.url, changed(
         "scrapy-redis", ENTRY_DECODE, "PriorityQueue.pop reads something else"
     )
+
+
+# --- scrapy-playwright: starting the browser ------------------------------------------------
+
+
+def test_compat_imports_neither_plugin(probe: dict[str, Any]) -> None:
+    # compat, the browser handler and the size middleware load in every crawl; Playwright
+    # only where a page is rendered, scrapy-redis only in a worker.
+    assert probe["plugins_imported"] == [], probe["plugins_imported"]
+
+
+@pytest.mark.parametrize("method", ["_maybe_launch_in_thread", "_maybe_launch_browser"])
+def test_the_handler_still_has_its_launch_methods(method: str) -> None:
+    from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+    found = getattr(ScrapyPlaywrightDownloadHandler, method, None)
+    assert found is not None, changed(
+        "scrapy-playwright", ENTRY_LAUNCH, f"ScrapyPlaywrightDownloadHandler.{method} is gone"
+    )
+    assert inspect.iscoroutinefunction(found), changed(
+        "scrapy-playwright", ENTRY_LAUNCH, f"{method} is no longer a coroutine function"
+    )
+    assert parameters(found) == ["self"], changed(
+        "scrapy-playwright", ENTRY_LAUNCH, f"{method} takes {parameters(found)}"
+    )
+
+
+def test_launching_starts_the_driver_and_the_browser(probe: dict[str, Any]) -> None:
+    assert "launch_error" not in probe, changed(
+        "scrapy-playwright", ENTRY_LAUNCH, f"launching failed: {probe.get('launch_error')}"
+    )
+    assert probe["launched"] == ["start", "launch_browser"], changed(
+        "scrapy-playwright", ENTRY_LAUNCH, f"the browser provider saw {probe['launched']}"
+    )
+    assert probe["has_browser"], changed(
+        "scrapy-playwright", ENTRY_LAUNCH, "the handler keeps no `browser` after launching"
+    )
+    assert probe["browser_events"] == ["disconnected"]
+    # The public close() closes what the launch opened.
+    assert probe["provider"] == ["start", "launch_browser", "browser closed", "close"]
