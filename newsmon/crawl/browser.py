@@ -19,6 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
+from newsmon.compat import launch_playwright
+
 if TYPE_CHECKING:
     from playwright.async_api import Page
     from playwright.async_api import Request as BrowserRequest
@@ -98,10 +100,7 @@ class RenderingDownloadHandler(HTTP11DownloadHandler):
 
             handler = ScrapyPlaywrightDownloadHandler.from_crawler(self.crawler)
             try:
-                # scrapy-playwright runs these two at engine start and on the first page; both
-                # run here so that a browser that cannot start is known once, right away.
-                await handler._maybe_launch_in_thread()
-                await handler._maybe_launch_browser()
+                await launch_playwright(handler)
             except Exception as error:
                 self._unavailable = first_line(error)
                 await _close_quietly(handler)

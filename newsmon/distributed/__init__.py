@@ -13,13 +13,14 @@ Modules, one job each:
 - `scheduler`: scrapy-redis's scheduler with atomic enqueueing and leased requests.
 - `leases`: the requests a worker took and has not finished.
 - `worker`: one worker's membership of the shared crawl: heartbeat, seeding, finishing.
-- `engine`: the two places where worker mode reads Scrapy's engine.
 - `seeding`, `listings`: spider middlewares (seed the listings once; keep listing membership).
 - `walks`: the spider's walk bookkeeping on a worker.
 - `envelope`, `pipeline`: items on their way into Redis.
 - `consumer`, `publisher`: items out of Redis into the store, then publishing
   (`python -m newsmon publish --from-redis URL`, newsmon/cli/publish.py).
 - `watching`: `python -m newsmon watch --from-redis URL`.
+What worker mode needs of Scrapy's engine and of scrapy-redis's queue without a public API
+(the requests in progress, the nudge, the queue's request encoding) is in `newsmon.compat`.
 
 What a crawl keeps in Redis, under NEWSMON_REDIS_PREFIX (`newsmon`) and the spider's name:
 `<p>:<spider>:requests` (sorted set, the shared queue), `<p>:<spider>:dupefilter` (set of

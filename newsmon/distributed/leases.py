@@ -1,10 +1,10 @@
 """A worker's leases: the requests it took from the shared queue and has not finished.
 
 Taking a request moves it, in one Redis script, from the queue into the worker's lease hash.
-It leaves that hash when its outcome is in Redis (see `newsmon.distributed.engine`): the
-requests its callback produced are queued and its items pushed. A worker that dies keeps its
-leases until its heartbeat key expires; then the next worker (or the publisher) that settles
-the crawl puts them back into the queue. So no request is lost, and one may be fetched twice
+It leaves that hash when its outcome is in Redis (see `newsmon.compat.requests_in_progress`):
+the requests its callback produced are queued and its items pushed. A worker that dies keeps
+its leases until its heartbeat key expires; then the next worker (or the publisher) that
+settles the crawl puts them back into the queue. So no request is lost, and one may be fetched twice
 (a worker killed after pushing an item but before releasing the lease): the shared duplicate
 filter drops the requests it produces again, and the store drops the item it produces again.
 """
@@ -20,6 +20,7 @@ from scrapy.http import Request
 from scrapy.statscollectors import StatsCollector
 from scrapy_redis.queue import Base as RedisQueue
 
+from newsmon.compat import decode_request
 from newsmon.distributed.keys import CrawlKeys
 from newsmon.distributed.scripts import Scripts
 
@@ -51,7 +52,7 @@ class Leases:
         data = self.scripts.pop_lease(keys=[self.keys.requests, self.key], args=[lease])
         if data is None:
             return None
-        request: Request = queue._decode_request(data)
+        request = decode_request(queue, data)
         self.held[lease] = request
         self._count("leased")
         return request

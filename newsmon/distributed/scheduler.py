@@ -27,7 +27,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from newsmon.distributed.engine import requests_in_progress
+from newsmon.compat import encode_request, requests_in_progress
 from newsmon.distributed.leases import Leases
 from newsmon.distributed.worker import SharedCrawl, shared_crawl
 
@@ -93,7 +93,7 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         try:
             added = self.shared.scripts.enqueue(
                 keys=[self.shared.keys.requests, self.shared.keys.dupefilter],
-                args=[fingerprint, -request.priority, queue._encode_request(request)],
+                args=[fingerprint, -request.priority, encode_request(queue, request)],
             )
         except redis.RedisError as error:
             self.leases.hold(f"could not queue {request.url} in Redis ({error})")

@@ -32,8 +32,8 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.asyncio import create_looping_call
 
+from newsmon.compat import nudge_engine, requests_in_progress
 from newsmon.config import NewsmonConfigError
-from newsmon.distributed.engine import nudge, requests_in_progress
 from newsmon.distributed.keys import (
     CrawlKeys,
     ItemKeys,
@@ -242,7 +242,7 @@ class RedisWorker:
         self.crawler = crawler
         self.shared = shared
         self._heartbeat = create_looping_call(self._beat)
-        self._poll = create_looping_call(nudge, crawler)
+        self._poll = create_looping_call(nudge_engine, crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisWorker:
@@ -267,7 +267,7 @@ class RedisWorker:
             if settled.state == RESEED:
                 self._reseed()
             if settled.requeued:
-                nudge(self.crawler)
+                nudge_engine(self.crawler)
         except redis.RedisError as error:
             # Logged, not raised: a looping call that raises stops for good. If Redis stays
             # away, the leases expire and other workers redo this one's requests.

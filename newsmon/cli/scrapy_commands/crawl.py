@@ -14,8 +14,11 @@ import sys
 from collections.abc import Callable
 from functools import partial
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
+from scrapy.extensions.feedexport import FeedExporter
 
 from newsmon.config import NewsmonConfigError
 from newsmon.run.lock import RunLocked
@@ -39,12 +42,13 @@ class Command(ScrapyCrawlCommand):
         try:
             # The spider checks every setting's type and name as the crawler is built, before
             # any component reads one (ListingSpider.update_settings).
-            crawler = self._create_crawler(args[0])
+            crawler = self.crawler_process.create_crawler(args[0])
         except NewsmonConfigError as error:
             print(f"newsmon: {error}", file=sys.stderr)
             logger.error("newsmon cannot run: %s", error)
             self.exitcode = CONFIG_ERROR
             return
+        crawler.signals.connect(_warn_if_feeds_unused, signal=signals.engine_started)
         running = self.crawler_process.crawl(crawler, **opts.spargs)
         configuration_failed: list[str] = []
         locked: list[str] = []
@@ -83,6 +87,19 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = RUN_FAILED
         else:
             self.exitcode = run_exit_code(crawler)
+
+
+def _warn_if_feeds_unused(sender: Crawler) -> None:
+    """Warn that -o/-O or FEEDS export nothing when the FeedExporter extension is off.
+
+    Scrapy's own `crawl` command does this in its private `_create_crawler`; this command
+    builds its crawler with the public `create_crawler`, so it says it itself.
+    """
+    if sender.settings.getdict("FEEDS") and sender.get_extension(FeedExporter) is None:
+        logger.warning(
+            "The FeedExporter extension is not enabled, so no item will be "
+            "exported to the configured feeds (FEEDS, -o, -O)."
+        )
 
 
 def _retrieve_configuration_error(

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
@@ -109,14 +109,14 @@ class RetryAfterMiddleware(RetryMiddleware):
             wait = self._wait_for(request, response)
             if wait is None:
                 return response
-            retry = self._retry(request, response_status_message(response.status))
+            retry = self._retry_request(request, response_status_message(response.status))
             if retry is None:
                 return response
             await self._wait(wait, request, f"HTTP {response.status}")
             return retry
         if looks_truncated(response):
             self._count("retry/truncated")
-            retry = self._retry(request, "truncated HTML")
+            retry = self._retry_request(request, "truncated HTML")
             if retry is None:
                 self._count("refused/truncated")
                 raise RefusedRequest(
@@ -134,11 +134,25 @@ class RetryAfterMiddleware(RetryMiddleware):
             exception, self.exceptions_to_retry
         ):
             return None
-        retry = self._retry(request, exception)
+        retry = self._retry_request(request, exception)
         if retry is None:
             return None
         await self._wait(self._backoff(retry), request, type(exception).__name__)
         return retry
+
+    def _retry_request(self, request: Request, reason: str | Exception) -> Request | None:
+        """A copy of `request` to send again, or None once its retries are used up."""
+        # What Scrapy's RetryMiddleware passes to this public helper from its private `_retry`:
+        # the request's meta overrides the RETRY_* settings the middleware read at start.
+        assert self.crawler.spider is not None
+        return get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=reason,
+            max_retry_times=request.meta.get("max_retry_times", self.max_retry_times),
+            priority_adjust=request.meta.get("priority_adjust", self.priority_adjust),
+            give_up_log_level=request.meta.get("give_up_log_level", self.give_up_log_level),
+        )
 
     def _wait_for(self, request: Request, response: Response) -> float | None:
         """Seconds to wait before retrying, or None if the server asks for too long."""

@@ -9,38 +9,37 @@ subclass of HttpCompressionMiddleware, in its place at 590, counts both cases as
 
 from __future__ import annotations
 
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.crawler import Crawler
 from scrapy.http import Request
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 
+from newsmon.compat import SizeHookCompressionMiddleware, cancelled_for_max_size
 from newsmon.crawl.middlewares.guard import RefusedRequest
 
-# The download handler's message when Content-Length is over the limit.
-_MAXSIZE_WORDS = "larger than download max size"
 
-
-class SizeLimitMiddleware(HttpCompressionMiddleware):
+class SizeLimitMiddleware(SizeHookCompressionMiddleware):
     """HttpCompressionMiddleware that counts and explains pages over DOWNLOAD_MAXSIZE."""
 
-    def _handle_encoding(
-        self, body: bytes, content_encoding: list[bytes], max_size: int
-    ) -> tuple[bytes, list[bytes]]:
-        """Decompress as Scrapy does; a body that inflates past the limit is refused.
+    max_size: int
 
-        Caught here rather than around process_response so that Scrapy's own warning for
-        it is not logged as well: the spider's errback reports the page in one line.
-        (A private method of Scrapy 2.19, pinned; test_hostile fails if it moves.)
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SizeLimitMiddleware:
+        """Scrapy's middleware, which also keeps DOWNLOAD_MAXSIZE for the refusal message."""
+        middleware = super().from_crawler(crawler)
+        middleware.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        return middleware
+
+    def inflated_past_limit(self, max_size: int) -> Exception:
+        """A body that inflates past the limit is refused.
+
+        Refused below Scrapy's process_response, so that Scrapy's own warning for it is not
+        logged as well: the spider's errback reports the page in one line.
         """
-        try:
-            return super()._handle_encoding(body, content_encoding, max_size)
-        except _DecompressionMaxSizeExceeded as error:
-            raise self._too_large(max_size) from error
+        return self._too_large(max_size)
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         """A download cancelled for its announced size is refused with the same reason."""
-        if isinstance(exception, DownloadCancelledError) and _MAXSIZE_WORDS in str(exception):
-            limit = request.meta.get("download_maxsize", self._max_size)
+        if cancelled_for_max_size(exception):
+            limit = request.meta.get("download_maxsize", self.max_size)
             raise self._too_large(limit) from exception
 
     def _too_large(self, limit: int) -> RefusedRequest:
