@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 
-from newsmon.publish import load_article_schema
+from newsmon.schema import load_article_schema
 from tests.feedcheck import check_atom, check_rss
 
 

@@ -20,7 +20,7 @@ import feedparser
 import jsonschema
 import pytest
 
-from newsmon.publish import load_article_schema
+from newsmon.schema import load_article_schema
 from tests.crawling import FAST, ROOT, CrawlResult, run_crawl
 from tests.feedcheck import check_atom, check_rss
 from tests.newsboat import Newsboat, needs_newsboat, serving

@@ -20,9 +20,8 @@ from newsmon.publish import jsonlines
 from newsmon.publish.jsonlines import (
     append_jsonl,
     article_record,
-    article_schema_path,
-    load_article_schema,
 )
+from newsmon.schema import article_schema_path, load_article_schema
 
 T0 = datetime(2025, 3, 18, 15, 17, tzinfo=UTC)
 KYIV = timezone(timedelta(hours=2))

@@ -164,13 +164,3 @@ class CrawlKeys:
     def leases(self, worker: str) -> str:
         """Hash of the requests a worker took from the queue and has not finished."""
         return f"{self.base}leases:{worker}"
-
-
-def queue_key_template(prefix: str) -> str:
-    """SCHEDULER_QUEUE_KEY for scrapy-redis: the same name as `CrawlKeys.requests`."""
-    return f"{prefix}:%(spider)s:requests"
-
-
-def dupefilter_key_template(prefix: str) -> str:
-    """SCHEDULER_DUPEFILTER_KEY for scrapy-redis: the same name as `CrawlKeys.dupefilter`."""
-    return f"{prefix}:%(spider)s:dupefilter"

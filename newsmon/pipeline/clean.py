@@ -36,9 +36,13 @@ def _clean_tags(names: list[str], slugs: list[str]) -> tuple[list[str], list[str
     kept_names: list[str] = []
     kept_slugs: list[str] = []
     seen: set[str] = set()
-    for name, slug in zip(names, slugs, strict=True):
+    for name, given in zip(names, slugs, strict=True):
+        # Ghost gives every tag a slug; a blank one is rebuilt from the name the Ghost way.
+        # A tag that still has none (a name with no Latin letter or digit) cannot be linked
+        # or given a feed, and the archive's schema refuses it: it is left out.
+        slug = given or slugify(name)
         # The slug is the tag's identity; two slugs under one display name are two tags.
-        key = slug or name.casefold()
+        key = slug
         if key and key not in seen:
             seen.add(key)
             kept_names.append(name)

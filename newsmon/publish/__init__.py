@@ -1,42 +1,7 @@
-"""Publishing: RSS/Atom feeds per listing and the JSON-lines archive, written safely.
+"""Publishing: RSS/Atom feeds per listing and the JSON-lines archive, written safely; the server.
 
-Pure writers: they take data the store already selected and know nothing of Scrapy or of
-the store. Every feed file is replaced atomically; the archive only grows by whole lines.
+The writers (`feeds`, `render`, `jsonlines`, `atomic`) are pure: they take data the store
+already selected and know nothing of Scrapy or of the store. `run` selects from the store and
+calls them; `extension` runs that at the end of a crawl; `server` serves the output folder.
+Every feed file is replaced atomically; the archive only grows by whole lines.
 """
-
-from newsmon.extract.normalize.html import sanitize_html, xml_safe
-from newsmon.publish.atomic import atomic_write_bytes
-from newsmon.publish.feeds import (
-    UPDATE_POLICIES,
-    FeedEntry,
-    FeedSpec,
-    feed_paths,
-    feed_url,
-    validate_slug,
-    write_feeds,
-)
-from newsmon.publish.jsonlines import (
-    append_jsonl,
-    article_record,
-    article_schema_path,
-    encode_line,
-    load_article_schema,
-)
-
-__all__ = [
-    "UPDATE_POLICIES",
-    "FeedEntry",
-    "FeedSpec",
-    "append_jsonl",
-    "article_record",
-    "article_schema_path",
-    "atomic_write_bytes",
-    "encode_line",
-    "feed_paths",
-    "feed_url",
-    "load_article_schema",
-    "sanitize_html",
-    "validate_slug",
-    "write_feeds",
-    "xml_safe",
-]

@@ -13,12 +13,11 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
 from newsmon.items import EXPORTED_FIELDS, ArticleItem
-from newsmon.site import is_http_url
+from newsmon.schema import Problem, record_problems
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +34,8 @@ _SCAN_CHUNK = 64 * 1024
 _LINE_BREAK_ESCAPES = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 
 
-def article_schema_path() -> Path:
-    """Path of the JSON Schema (draft 2020-12) that every archive line follows."""
-    return Path(str(resources.files("newsmon").joinpath("schema", "article.schema.json")))
-
-
-def load_article_schema() -> dict[str, Any]:
-    """Load the JSON Schema of an archive line."""
-    schema: dict[str, Any] = json.loads(article_schema_path().read_text(encoding="utf-8"))
-    return schema
+# What a missing field means, in the words of an error message.
+_MISSING_WORDS = {"published": "publication date", "crawled_at": "crawl time"}
 
 
 def article_record(
@@ -56,27 +48,12 @@ def article_record(
 ) -> dict[str, Any]:
     """Build the archive record of one version: the item's fields plus the store's four.
 
-    Dates become ISO 8601 strings in UTC with their offset ("2025-03-18T15:17:00+00:00").
-    `crawled_at` defaults to the item's. Raises ValueError for a record the schema refuses:
-    no http(s) URL, no title, no publication date, a naive datetime, or a change that does
-    not match the version ("new" is version 1, "updated" is version 2 or later).
+    Dates become ISO 8601 strings in UTC with their offset ("2025-03-18T15:17:00+00:00");
+    `crawled_at` defaults to the item's, and a missing `modified` is the publication time.
+    Raises ValueError for a naive datetime and for any record the archive's JSON Schema
+    refuses (`newsmon.schema`): no http(s) URL, no title, no publication date, a change that
+    does not match the version ("new" is version 1, "updated" is version 2 or later), ...
     """
-    if change not in CHANGES:
-        raise ValueError(f"change must be 'new' or 'updated', got {change!r}")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"version must be an integer >= 1, got {version!r}")
-    if (change == "new") != (version == 1):
-        raise ValueError(f"change {change!r} does not match version {version}")
-    if not is_http_url(item.url):
-        raise ValueError(f"url must be an absolute http(s) URL, got {item.url!r}")
-    if not item.title.strip():
-        raise ValueError(f"article {item.url} has no title")
-    if item.published is None:
-        raise ValueError(f"article {item.url} has no publication date")
-    crawled = crawled_at if crawled_at is not None else item.crawled_at
-    if crawled is None:
-        raise ValueError(f"article {item.url} has no crawl time")
-
     record: dict[str, Any] = {}
     for name in EXPORTED_FIELDS:
         if name in _STORE_FIELDS:
@@ -90,11 +67,32 @@ def article_record(
     # "modified equals published if never updated": say so rather than write null.
     if record["modified"] is None:
         record["modified"] = record["published"]
+    crawled = crawled_at if crawled_at is not None else item.crawled_at
     record["change"] = change
     record["version"] = version
     record["first_seen"] = _iso_utc(first_seen, "first_seen")
-    record["crawled_at"] = _iso_utc(crawled, "crawled_at")
+    record["crawled_at"] = _iso_utc(crawled, "crawled_at") if crawled is not None else None
+    problems = record_problems(record)
+    if problems:
+        raise ValueError(_explain(problems[0], record))
     return record
+
+
+def _explain(problem: Problem, record: dict[str, Any]) -> str:
+    """One sentence on why the schema refuses a record."""
+    change, version = record.get("change"), record.get("version")
+    if (
+        problem.field in ("change", "version")
+        and change in CHANGES
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+        and version >= 1
+    ):
+        return f"change {change!r} does not match version {version}"
+    if problem.missing:
+        words = _MISSING_WORDS.get(problem.field, problem.field)
+        return f"article {record.get('url') or '(no URL)'} has no {words}"
+    return f"{problem.field or 'record'} is invalid: {problem.message}"
 
 
 def encode_line(record: Mapping[str, Any]) -> bytes:

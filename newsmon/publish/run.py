@@ -17,14 +17,8 @@ from pathlib import Path
 from scrapy.settings import BaseSettings
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings, tag_list
-from newsmon.publish import (
-    UPDATE_POLICIES,
-    FeedEntry,
-    FeedSpec,
-    append_jsonl,
-    article_record,
-    write_feeds,
-)
+from newsmon.publish.feeds import UPDATE_POLICIES, FeedEntry, FeedSpec, write_feeds
+from newsmon.publish.jsonlines import append_jsonl, article_record
 from newsmon.site import NEWS_FEED_SLUG, SITE_NAME
 from newsmon.store import StateStore, StoredVersion
 

@@ -91,11 +91,6 @@ def parse_visible_date(text: str | None, zone: ZoneInfo = KYIV) -> datetime | No
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
-def parse_any(text: str | None) -> datetime | None:
-    """Parse any date form the site uses: ISO, Date.toString(), or a visible Kyiv date."""
-    return parse_card_date(text) or parse_visible_date(text)
-
-
 def is_plausible(value: datetime | None, now: datetime | None = None) -> bool:
     """Tell whether a publication date could be real: not before 2000, not a day in the future."""
     if value is None:
