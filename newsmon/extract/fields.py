@@ -17,12 +17,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, overload
 
 from parsel import Selector
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Callable[..., Any])
+P = TypeVar("P", bound="FieldPage")
 
 
 class PageSource(Protocol):
@@ -87,19 +88,29 @@ def computed_once(method: M) -> M:
     return once  # type: ignore[return-value]
 
 
+class _Declare(Protocol):
+    """The decorator `field(...)` returns: a method's value type, without its Sourced wrapper."""
+
+    @overload
+    def __call__(self, method: Callable[[P], Sourced[T]]) -> Callable[[P], T]: ...
+
+    @overload
+    def __call__(self, method: Callable[[P], T]) -> Callable[[P], T]: ...
+
+
 def field(
     *,
     name: str | None = None,
     coverage: bool = True,
     tracked: bool = False,
     cross_checked: bool = False,
-) -> Callable[[M], M]:
+) -> _Declare:
     """Declare a method as the extractor of an item field (its own name unless `name`).
 
     Calling the method gives the value; `FieldPage.sourced` gives it with its source.
     """
 
-    def declare(method: M) -> M:
+    def declare(method: Callable[[Any], Any]) -> Callable[[Any], Any]:
         spec = FieldSpec(
             name=name or method.__name__,
             method=method.__name__,
@@ -116,9 +127,9 @@ def field(
 
         value.field_spec = spec  # type: ignore[attr-defined]
         value.raw = raw  # type: ignore[attr-defined]
-        return value  # type: ignore[return-value]
+        return value
 
-    return declare
+    return declare  # type: ignore[return-value]
 
 
 class FieldPage:

@@ -11,37 +11,74 @@ import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from feedgen.feed import FeedGenerator
 
 from newsmon.extract.normalize.html import xml_safe
 from newsmon.publish.atomic import atomic_write_bytes
-from newsmon.publish.feeds import gmt_dates
-from newsmon.store import HealthEventRecord
+from newsmon.publish.render import RSS_DOCS, gmt_dates
 
 HEALTH_FEED_NAME = "health.xml"
+
+
+class HealthEvent(Protocol):
+    """One entry of the health feed: a failed check or a recovery.
+
+    The store's HealthEventRecord is one; a writer takes what the store selected and never
+    reads the store itself.
+    """
+
+    @property
+    def event_id(self) -> int:
+        """A number unique to the event."""
+
+    @property
+    def at(self) -> datetime:
+        """When the run that raised it finished."""
+
+    @property
+    def spider(self) -> str:
+        """The crawl it is about."""
+
+    @property
+    def check(self) -> str:
+        """The check's name ("recovered" for a recovery)."""
+
+    @property
+    def field(self) -> str:
+        """The field the check is about."""
+
+    @property
+    def message(self) -> str:
+        """One sentence a person can act on."""
+
+    @property
+    def example_url(self) -> str:
+        """A page that shows the problem ("" if none)."""
+
+
 TITLE = "newsmon health"
 DESCRIPTION = (
     "Failed health checks of newsmon's crawls (extraction drift, empty listings, missing "
     "fields, no new articles) and recoveries."
 )
-RSS_DOCS = "https://www.rssboard.org/rss-specification"
 
 
-def event_title(event: HealthEventRecord) -> str:
+def event_title(event: HealthEvent) -> str:
     """A headline a reader understands in a list: what broke, in which crawl."""
     if event.check == "recovered":
         return f"Recovered: {event.spider} crawl is healthy again"
     return f"Health check failed: {event.check} ({event.field}) in the {event.spider} crawl"
 
 
-def event_guid(event: HealthEventRecord) -> str:
+def event_guid(event: HealthEvent) -> str:
     """A guid unique to the event (not a URL: the event has no page of its own)."""
     return f"urn:newsmon:health:{event.event_id}:{event.at.astimezone(UTC).isoformat()}"
 
 
 def render_health_rss(
-    events: Sequence[HealthEventRecord], *, self_url: str, site_link: str, now: datetime
+    events: Sequence[HealthEvent], *, self_url: str, site_link: str, now: datetime
 ) -> bytes:
     """Render the health feed as RSS 2.0 bytes (UTF-8), entries in the given order."""
     fg = FeedGenerator()
@@ -73,7 +110,7 @@ def render_health_rss(
 
 def write_health_feed(
     path: Path,
-    events: Sequence[HealthEventRecord],
+    events: Sequence[HealthEvent],
     *,
     self_url: str,
     site_link: str,

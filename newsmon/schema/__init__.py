@@ -26,7 +26,9 @@ def article_schema_path() -> Path:
 
 def load_article_schema() -> dict[str, Any]:
     """Load the JSON Schema of an archive line."""
-    schema: dict[str, Any] = json.loads(article_schema_path().read_text(encoding="utf-8"))
+    # Read through importlib.resources, not a path: inside a zipped egg (Scrapyd) there is none.
+    text = resources.files("newsmon.schema").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
     return schema
 
 

@@ -285,28 +285,25 @@ class ListingSpider(scrapy.Spider):
 
     def revisit_failed(self, failure: Failure) -> None:
         """Report a revisit that failed; the article stays as stored, the next run tries again."""
-        request = failure.request  # type: ignore[attr-defined]
-        status = http_status(failure)
-        if status is not None:
-            self._count(f"revisits/http_{status}")
-            logger.warning("revisit failed: HTTP %s at %s", status, request.url)
-        else:
-            self._count("revisits/failed")
-            logger.warning("revisit failed: %s at %s", failure.value, request.url)
+        self._report_failure(failure, "revisits", "revisit failed")
 
     def article_failed(self, failure: Failure) -> None:
         """Report an article that could not be fetched; the crawl goes on."""
-        request = failure.request  # type: ignore[attr-defined]
-        key = request.meta.get(ARTICLE_META)
+        key = failure.request.meta.get(ARTICLE_META)  # type: ignore[attr-defined]
         if key is not None:
             self.walks.article_failed(key, "an article could not be fetched")
+        self._report_failure(failure, "articles", "article not fetched")
+
+    def _report_failure(self, failure: Failure, kind: str, words: str) -> None:
+        """Count a failed request under `kind` (by HTTP status if it got one) and log it."""
+        request = failure.request  # type: ignore[attr-defined]
         status = http_status(failure)
         if status is not None:
-            self._count(f"articles/http_{status}")
-            logger.warning("article not fetched: HTTP %s at %s", status, request.url)
+            self._count(f"{kind}/http_{status}")
+            logger.warning("%s: HTTP %s at %s", words, status, request.url)
         else:
-            self._count("articles/failed")
-            logger.warning("article not fetched: %s at %s", failure.value, request.url)
+            self._count(f"{kind}/failed")
+            logger.warning("%s: %s at %s", words, failure.value, request.url)
 
     def _drop_page(self, url: str, reason: str, key: str) -> None:
         """A page that is not an article: counted, logged, and done with."""
