@@ -100,6 +100,7 @@ if command -v apt-get >/dev/null 2>&1; then
       apt_update
       # shellcheck disable=SC2086
       $SUDO apt-get -qq -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" install -y --no-install-recommends $MISSING >/dev/null
+      say "Debian packages installed:$MISSING"
     fi
   fi
 else
