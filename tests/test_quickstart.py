@@ -55,8 +55,29 @@ def test_the_readme_is_one_screen_then_links_to_docs() -> None:
     assert len(lines) < 200
     first_link = next(i for i, line in enumerate(lines) if "](docs/" in line)
     assert first_link < 60, "the first screen must end with a link to docs/"
-    for target in re.findall(r"\]\(((?:docs/)?[\w./-]+\.md)(?:#[\w-]+)?\)", "\n".join(lines)):
-        assert (ROOT / target).is_file(), f"README links to a missing {target}"
+
+
+def test_the_links_between_readme_and_docs_resolve() -> None:
+    link = re.compile(r"\]\(([\w./-]+\.md)(?:#([\w-]+))?\)")
+    for page in (README, *sorted((ROOT / "docs").glob("*.md"))):
+        for target, anchor in link.findall(page.read_text(encoding="utf-8")):
+            path = (page.parent / target).resolve()
+            assert path.is_file(), f"{page.name} links to a missing {target}"
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+                slugs = {
+                    re.sub(r"[^\w -]", "", h).strip().lower().replace(" ", "-") for h in headings
+                }
+                assert anchor in slugs, f"{page.name} links to a missing {target}#{anchor}"
+
+
+def test_every_newsmon_setting_is_in_the_settings_reference() -> None:
+    from newsmon import settings
+
+    reference = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    names = [name for name in dir(settings) if name.startswith("NEWSMON_")]
+    assert names
+    assert [name for name in names if f"`{name}`" not in reference] == []
 
 
 def fresh_copy(destination: Path) -> Path:
