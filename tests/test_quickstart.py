@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -19,9 +18,10 @@ import feedparser
 import pytest
 
 from tests.crawling import ROOT
+from tests.replica.demo import DEFAULT_PORT as DEMO_PORT
+from tests.replica.demo import port_is_free
 
 README = ROOT / "README.md"
-DEMO_PORT = 8123  # the demo's fixed default port (tests/replica/demo.py)
 NEXT_LINE = (
     "next: `python -m newsmon serve -s NEWSMON_OUTPUT_DIR=output/demo` and subscribe to"
     " http://localhost:8080/newsfeed.xml"
@@ -107,19 +107,10 @@ def feed_files(output: Path) -> dict[str, bytes]:
     }
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def test_the_readme_demo_twice_in_a_fresh_copy(tmp_path: Path) -> None:
     command = readme_command("tests.replica.demo")
     assert command == ".venv/bin/python -m tests.replica.demo"
-    if not port_free(DEMO_PORT):
+    if not port_is_free(DEMO_PORT):
         pytest.skip(f"port {DEMO_PORT}, the demo's default, is taken by another program")
     project = fresh_copy(tmp_path / "newsmon")
     runs = []
