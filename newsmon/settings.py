@@ -122,9 +122,9 @@ NEWSMON_RETRY_BACKOFF = 1.0
 # Longest wait before a retry, in seconds. A server whose Retry-After asks for more is not
 # retried in this run (the next run asks again), so one page cannot hold a run up.
 NEWSMON_RETRY_AFTER_MAX = 60.0
-# The spider reports a page it could not get in one warning; Scrapy's "Gave up retrying"
-# error would say it twice.
-RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+# The spider reports a page it could not get in one line, with its URL and reason; Scrapy's
+# "Gave up retrying" line would say it twice.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # --- Fetching: rendering JavaScript-only pages --------------------------------------------
 
@@ -253,6 +253,14 @@ EXTENSIONS["newsmon.run.outcome.RunOutcome"] = 510
 LOG_LEVEL = "INFO"
 # A dropped item is logged in one line (reason and URL), not followed by the whole item.
 LOG_FORMATTER = "newsmon.run.logformat.OneLineLogFormatter"
+# Quiet by default (newsmon.run.quiet): Scrapy's start-up dumps (versions, components,
+# overridden settings), its engine and LogStats lines and the final stats dump go to DEBUG, and
+# a network error is one line without its traceback. True logs all of it at INFO.
+NEWSMON_VERBOSE = False
+# A crawl's start line, and a progress line (listing pages walked, articles new, updated and
+# failed, rate) every this many seconds of a long run; 0: no progress lines.
+NEWSMON_PROGRESS_INTERVAL = 30.0
+EXTENSIONS["newsmon.run.progress.RunProgress"] = 20
 
 # --- Scheduling and serving (python -m newsmon watch / serve) -----------------------------
 

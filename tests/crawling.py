@@ -13,11 +13,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # The checks' own settings: the replica is local, so politeness delays only slow tests down.
+# Verbose: the tests read Scrapy's final stats dump, which a quiet run keeps at DEBUG.
 FAST = {
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
     "LOG_LEVEL": "INFO",
+    "NEWSMON_VERBOSE": "True",
 }
 
 

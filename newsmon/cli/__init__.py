@@ -1,4 +1,4 @@
-"""`python -m newsmon COMMAND`: newsmon's own commands, beside Scrapy's `scrapy crawl`.
+"""`python -m newsmon COMMAND` (or `newsmon COMMAND`): newsmon's commands, beside `scrapy crawl`.
 
 Each command is a module in this package with a module-level `command` object (see
 `newsmon.cli.base.CliCommand`); add a command by writing its module and listing it in
@@ -11,10 +11,17 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from newsmon.cli.base import CliCommand, configure_logging, project_settings
 from newsmon.config import NewsmonConfigError
 from newsmon.run.outcome import CONFIG_ERROR
+from newsmon.store import StateStoreError
+
+DESCRIPTION = (
+    "newsmon: monitor The Kyiv Independent. Crawls run with `scrapy crawl newsfeed` (or"
+    " `tags`); these commands schedule them, serve the feeds and publish a shared crawl."
+)
 
 # One module per command, in the order `--help` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -33,11 +40,14 @@ def load_commands() -> dict[str, CliCommand]:
     return commands
 
 
+def program_name() -> str:
+    """`newsmon` when run as the console script, else `python -m newsmon`."""
+    return "newsmon" if Path(sys.argv[0]).name == "newsmon" else "python -m newsmon"
+
+
 def build_parser(commands: dict[str, CliCommand]) -> argparse.ArgumentParser:
     """The top-level parser with one subparser per command, each taking -s NAME=VALUE."""
-    parser = argparse.ArgumentParser(
-        prog="python -m newsmon", description="newsmon: monitor The Kyiv Independent."
-    )
+    parser = argparse.ArgumentParser(prog=program_name(), description=DESCRIPTION)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in commands.values():
         sub = subparsers.add_parser(command.name, help=command.help, description=command.help)
@@ -66,6 +76,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         return commands[args.command].run(args, settings)
-    except NewsmonConfigError as error:
+    except (NewsmonConfigError, StateStoreError) as error:
         print(f"newsmon: {error}", file=sys.stderr)
         return CONFIG_ERROR

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import re
+import sys
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -49,10 +50,27 @@ def project_settings(pairs: Sequence[str]) -> Settings:
     return settings
 
 
+LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at LOG_LEVEL, one line per event with time and component."""
     level = str(settings.get("LOG_LEVEL") or "INFO").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
-    )
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format=LOG_FORMAT)
+
+
+def console_logger(name: str) -> logging.Logger:
+    """A command's own logger, shown at INFO whatever LOG_LEVEL says.
+
+    For the lines a person starting the command reads (a watch's start and cycle lines, the
+    server's address); LOG_LEVEL is for the crawls. Its own stderr handler and no
+    propagation, so a line is never printed twice.
+    """
+    console = logging.getLogger(name)
+    console.setLevel(logging.INFO)
+    console.propagate = False
+    if not console.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        console.addHandler(handler)
+    return console

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -11,10 +10,12 @@ from types import FrameType
 
 from scrapy.settings import Settings
 
+from newsmon.cli.base import console_logger
 from newsmon.config import NewsmonConfigError
 from newsmon.publish.server import FeedServer, make_server, serve_in_thread
 
-logger = logging.getLogger(__name__)
+# The server's address and its stop, whatever LOG_LEVEL says (requests go to the access log).
+CONSOLE = "newsmon.serve"
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,7 +45,7 @@ def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
         raise NewsmonConfigError(f"cannot serve on {host}:{port}: {error.strerror}") from error
     serve_in_thread(server)
     # Tests and scripts read this line for the address (with --port 0 the port is chosen here).
-    logger.info("serving %s on %s", output.absolute(), server.url)
+    console_logger(CONSOLE).info("serving %s on %s", output.absolute(), server.url)
     return server
 
 
@@ -69,7 +70,7 @@ class ServeCommand:
         stop = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
-            logger.info("received %s: stopping", signal.Signals(signum).name)
+            console_logger(CONSOLE).info("received %s: stopping", signal.Signals(signum).name)
             stop.set()
 
         signal.signal(signal.SIGTERM, on_signal)
@@ -80,7 +81,7 @@ class ServeCommand:
                 pass
         finally:
             stop_server(server)
-        logger.info("stopped")
+        console_logger(CONSOLE).info("stopped")
         return 0
 
 

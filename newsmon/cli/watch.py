@@ -29,6 +29,7 @@ from types import FrameType
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
 
+from newsmon.cli.base import console_logger
 from newsmon.cli.serve import add_server_arguments, start_server, stop_server
 from newsmon.config import (
     NewsmonConfigError,
@@ -38,8 +39,12 @@ from newsmon.config import (
 )
 from newsmon.distributed.watching import check_redis_for_watch, publish_command
 from newsmon.publish.run import PublishConfig
+from newsmon.store import StateStore
 
 logger = logging.getLogger(__name__)
+# The watch's own lines (its start, one line per cycle, its stop), whatever LOG_LEVEL says:
+# LOG_LEVEL=WARNING quietens the crawls, not the schedule.
+CONSOLE = "newsmon.watch"
 
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -94,6 +99,9 @@ class WatchPlan:
         PublishConfig.from_settings(settings)
         output = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
         check_writable_dir(output, "NEWSMON_OUTPUT_DIR")
+        # The state must belong to NEWSMON_BASE_URL's site: said once now, not by every crawl.
+        with StateStore.from_settings(settings):
+            pass
         known = set(get_spider_loader(settings).list())
         crawls = []
         for name in settings.getlist("NEWSMON_WATCH_CRAWLS"):
@@ -155,6 +163,9 @@ class Watcher:
         # of a crawl shared through Redis).
         self.after_crawls = after_crawls
         self.rng = rng or random.Random()
+        self.console = console_logger(CONSOLE)
+        # (what, exit code) of each child of the current cycle, for its one line.
+        self.outcomes: list[tuple[str, int]] = []
         self._stop = threading.Event()
         self._child: subprocess.Popen[bytes] | None = None
         self._forwarded = False
@@ -164,7 +175,9 @@ class Watcher:
         name = signal.Signals(signum).name
         child = self._child
         if self._stop.is_set():
-            logger.info("received %s again: still waiting for the current run to finish", name)
+            self.console.info(
+                "received %s again: still waiting for the current run to finish", name
+            )
             return
         self._stop.set()
         if child is not None and child.poll() is None and not self._forwarded:
@@ -172,9 +185,11 @@ class Watcher:
             # second one would force it, so it is sent once only.
             self._forwarded = True
             child.send_signal(signal.SIGINT)
-            logger.info("received %s: the current run finishes and publishes, then stop", name)
+            self.console.info(
+                "received %s: the current run finishes and publishes, then stop", name
+            )
         else:
-            logger.info("received %s: stopping", name)
+            self.console.info("received %s: stopping", name)
 
     def run(self) -> int:
         """Run cycles until stopped; exit code 0."""
@@ -194,15 +209,18 @@ class Watcher:
             if failures:
                 note = f"; {failures} failed cycle{'s' if failures > 1 else ''} in a row"
                 note += ", backing off" if failures >= self.plan.backoff_after else ""
-            logger.info(
-                "cycle %d done; next cycle in %.1f s (%.1f s after this one started%s)",
+            self.console.info(
+                "cycle %d done in %.1f s (%s); next cycle in %.1f s (%.1f s after this one"
+                " started%s)",
                 cycle,
+                time.monotonic() - started,
+                ", ".join(f"{what}: {describe_exit(code)}" for what, code in self.outcomes),
                 remaining,
                 wait,
                 note,
             )
             self._stop.wait(remaining)
-        logger.info("stopped")
+        self.console.info("stopped")
         return 0
 
     def run_cycle(self) -> bool:
@@ -212,6 +230,7 @@ class Watcher:
         workers pushed before the watch ends.
         """
         ok = True
+        self.outcomes = []
         for spider in self.plan.crawls:
             if self._stop.is_set():
                 break
@@ -248,6 +267,7 @@ class Watcher:
         finally:
             self._child = None
         took = time.monotonic() - started
+        self.outcomes.append((what.removeprefix("crawl "), code))
         if code == 0:
             logger.info("%s finished (%s) in %.1f s", what, describe_exit(code), took)
         else:
@@ -298,7 +318,7 @@ class WatchCommand:
         signal.signal(signal.SIGTERM, watcher.request_stop)
         signal.signal(signal.SIGINT, watcher.request_stop)
         server = start_server(args, settings) if args.serve else None
-        logger.info(
+        console_logger(CONSOLE).info(
             "watching every %.0f s (jitter %.0f%%): %s; pid %d",
             plan.interval,
             plan.jitter * 100,

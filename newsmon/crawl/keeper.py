@@ -47,6 +47,8 @@ class WalkKeeper:
         self.ledger = WalkLedger()
         # Which listings each article was seen in during this run (bounded by one run's cards).
         self.seen_in: dict[str, set[str]] = {}
+        # Listings whose first page answered 404: no such tag (or author) on the site.
+        self.missing: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WalkKeeper:
@@ -81,7 +83,7 @@ class WalkKeeper:
         if since is None:
             return []
         urls = self.store.published_since(since, slugs)
-        logger.info("revisiting %d known articles published since %s", len(urls), since)
+        logger.debug("revisiting %d known articles published since %s", len(urls), since)
         return urls
 
     # --- this run -------------------------------------------------------------------------
@@ -97,6 +99,14 @@ class WalkKeeper:
     def listing_failed(self, slug: str, reason: str) -> None:
         """A listing page of the walk could not be fetched or read."""
         self.ledger.listing_failed(slug, reason)
+
+    def listing_missing(self, slug: str) -> None:
+        """The listing's first page answered 404: no such listing on the site.
+
+        It gets no feed (`newsmon.publish.extension`). Its walk is not reported incomplete:
+        there is nothing to walk again, and the spider's error line has said it.
+        """
+        self.missing.add(slug)
 
     def card_of_new_article(self, key: str, slug: str) -> bool:
         """A card of `slug` leads to the unknown article `key`; tell whether to request it.

@@ -68,5 +68,5 @@ class StorePipeline:
         if result.outcome == "unchanged":
             # Normal for a monitor: most articles it sees it has seen before.
             raise DropItem("unchanged", log_level="DEBUG")
-        logger.info("%s article (version %d): %s", result.outcome, result.version, item.url)
+        logger.debug("%s article (version %d): %s", result.outcome, result.version, item.url)
         return item

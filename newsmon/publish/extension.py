@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, check_writable_dir
+from newsmon.crawl.keeper import WalkKeeper
 from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.outcome import fail_run
 from newsmon.store import StateStoreError, get_store
@@ -32,9 +34,17 @@ class PublishAtClose:
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Publish feeds for the configured listings plus the ones this spider walked."""
+        """Publish feeds for the configured listings plus the ones this spider walked.
+
+        A listing whose first page answered 404 does not exist on the site: it gets no feed
+        (an empty feed of a mistyped tag would look like a quiet one to a subscriber).
+        """
         walked = list(getattr(spider, "slugs", []))
         config = PublishConfig.from_settings(self.crawler.settings, extra_slugs=walked)
+        keeper = self.crawler.get_extension(WalkKeeper)
+        missing = keeper.missing if keeper is not None else set()
+        if missing:
+            config = replace(config, slugs=tuple(s for s in config.slugs if s not in missing))
         try:
             report = publish(get_store(self.crawler), config)
         except (OSError, StateStoreError, NewsmonConfigError) as error:

@@ -88,7 +88,7 @@ def write_feeds(
         if _write_if_changed(path, data)
     ]
     if written:
-        logger.info("wrote %s (%d entries)", " and ".join(written), len(prepared))
+        logger.debug("wrote %s (%d entries)", " and ".join(written), len(prepared))
     else:
         logger.debug("%s and %s unchanged", rss_path, atom_path)
     return rss_path, atom_path

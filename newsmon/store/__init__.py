@@ -7,9 +7,10 @@ file is marked as newsmon's with `PRAGMA application_id`, so a foreign file is r
 overwritten.
 
 Modules: `schema` (the steps), `connection` (opening, checks, transactions), one per table
-family (`articles`, `exports`, `validators`, `health`), `state` (StateStore, composed of them)
-and `registry` (one store per crawl). Constants such as `schema.MIGRATIONS` and
-`exports.EXPORT_BATCH` are read from their own module at call time: patch them there.
+family (`articles`, `exports`, `validators`, `health`, `site`: the site the state belongs to),
+`state` (StateStore, composed of them) and `registry` (one store per crawl). Constants such as
+`schema.MIGRATIONS` and `exports.EXPORT_BATCH` are read from their own module at call time:
+patch them there.
 """
 
 from newsmon.store.articles import RecordResult, body_fingerprint
@@ -18,6 +19,7 @@ from newsmon.store.exports import StoredVersion
 from newsmon.store.health import HealthEventRecord, HealthRunRecord
 from newsmon.store.registry import _CRAWL_STORES, close_store, get_store
 from newsmon.store.schema import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER
+from newsmon.store.site import site_origin
 from newsmon.store.state import StateStore
 
 __all__ = [
@@ -35,5 +37,6 @@ __all__ = [
     "check_state_file",
     "close_store",
     "get_store",
+    "site_origin",
     "to_db_time",
 ]

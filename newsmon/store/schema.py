@@ -107,5 +107,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
             item_json TEXT NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # 4: the site the state belongs to (scheme, host and port of NEWSMON_BASE_URL), one row.
+    # A file made before this step has none: the first run that opens it records its site.
+    (
+        """CREATE TABLE site (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            origin TEXT NOT NULL,
+            bound_at TEXT NOT NULL
+        )""",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

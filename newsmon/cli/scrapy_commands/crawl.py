@@ -21,6 +21,7 @@ from scrapy.exceptions import UsageError
 from scrapy.extensions.feedexport import FeedExporter
 
 from newsmon.config import NewsmonConfigError
+from newsmon.run import quiet
 from newsmon.run.lock import RunLocked
 from newsmon.run.outcome import CONFIG_ERROR, RUN_FAILED, run_exit_code
 from newsmon.store import StateStoreError
@@ -34,6 +35,22 @@ CONFIGURATION_ERRORS = (NewsmonConfigError, StateStoreError)
 class Command(ScrapyCrawlCommand):
     """Run a spider; exit 1 if the run failed, 2 if the configuration is unusable."""
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        """Apply the options, then quieten Scrapy's dumps before it logs the first one."""
+        super().process_options(args, opts)
+        assert self.settings is not None
+        quiet.install(self.settings)
+
+    def say(self, message: str, level: int) -> None:
+        """One `newsmon:` line on stderr, and in LOG_FILE if the log goes there.
+
+        stderr, not the log: LOG_LEVEL may hide the log, never this line. Without LOG_FILE the
+        log is on stderr too, and a second copy of the line would only repeat it.
+        """
+        print(f"newsmon: {message}", file=sys.stderr)
+        if self.settings is not None and self.settings.get("LOG_FILE"):
+            logger.log(level, "%s", message)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         """Run the spider named in args and set the exit code from the run's outcome."""
         if len(args) != 1:
@@ -44,8 +61,7 @@ class Command(ScrapyCrawlCommand):
             # any component reads one (ListingSpider.update_settings).
             crawler = self.crawler_process.create_crawler(args[0])
         except NewsmonConfigError as error:
-            print(f"newsmon: {error}", file=sys.stderr)
-            logger.error("newsmon cannot run: %s", error)
+            self.say(str(error), logging.ERROR)
             self.exitcode = CONFIG_ERROR
             return
         crawler.signals.connect(_warn_if_feeds_unused, signal=signals.engine_started)
@@ -59,16 +75,13 @@ class Command(ScrapyCrawlCommand):
             if isinstance(error, RunLocked):
                 # Another run is on it: skipping is the expected outcome, not a failure.
                 locked.append(str(error))
-                print(f"newsmon: {error}", file=sys.stderr)
-                logger.warning("%s", error)
+                self.say(str(error), logging.WARNING)
                 return True
             if not isinstance(error, CONFIGURATION_ERRORS):
                 crashed.append(repr(error))
                 return False
             configuration_failed.append(str(error))
-            # stderr as well as the log: LOG_LEVEL may hide the log, never this line.
-            print(f"newsmon: {error}", file=sys.stderr)
-            logger.error("newsmon cannot run: %s", error)
+            self.say(str(error), logging.ERROR)
             return True
 
         if isinstance(running, asyncio.Task):

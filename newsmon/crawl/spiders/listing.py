@@ -113,7 +113,7 @@ class ListingSpider(scrapy.Spider):
             walk = self.walks.start_walk(slug, url, force_full=self.force_full_walk)
             if walk.full:
                 self._count("listings/full_walks")
-                logger.info("listing %r: full walk (up to %d pages)", slug, self.max_pages)
+                logger.debug("listing %r: full walk (up to %d pages)", slug, self.max_pages)
             yield self.listing_request(
                 slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
             )
@@ -149,7 +149,7 @@ class ListingSpider(scrapy.Spider):
             # Unchanged since a complete walk saw it: every card on it, and behind it, is known.
             self._count("listings/pages")
             self._count("listings/not_modified")
-            logger.info("listing %r page %d not modified: walk ends", slug, page)
+            logger.debug("listing %r page %d not modified: walk ends", slug, page)
             return
         if not isinstance(response, TextResponse):
             self._count("listings/not_html")
@@ -192,7 +192,7 @@ class ListingSpider(scrapy.Spider):
             return
         if not self.walks.walk(slug).full and all(key in known for _, key in on_site):
             self._count("listings/stopped_at_known")
-            logger.info("listing %r page %d holds only known articles: walk ends", slug, page)
+            logger.debug("listing %r page %d holds only known articles: walk ends", slug, page)
             return
         next_url = listing.next_url() or self.guess_next_page(listing, slug, page, len(cards))
         if next_url and is_on_site(next_url, self.base_url):
@@ -270,11 +270,11 @@ class ListingSpider(scrapy.Spider):
         if status is not None:
             self._count(f"listings/http_{status}")
             if status == 404 and page == 1:
-                self.walks.listing_failed(slug, "unknown listing")
+                self.walks.listing_missing(slug)
                 logger.error("unknown listing %r: %s answered 404", slug, request.url)
             elif status == 404:
                 # The end of the listing: a normal end of the walk, not a failure.
-                logger.info("listing %r ends before page %s", slug, page)
+                logger.debug("listing %r ends before page %s", slug, page)
             else:
                 self.walks.listing_failed(slug, f"page {page} answered HTTP {status}")
                 logger.error("listing %r failed: HTTP %s at %s", slug, status, request.url)
