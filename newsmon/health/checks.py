@@ -253,9 +253,8 @@ def check_missed(metrics: Metrics, examples: Mapping[str, str]) -> list[HealthFa
         HealthFailure(
             MISSED_ARTICLES,
             "cards",
-            f"listing extraction missed {missed} articles, e.g. {example} (the site's RSS lists"
-            f" {checked} articles inside the time window the walk covered; the missed ones were"
-            " fetched through the RSS)",
+            f"listing extraction missed {missed} articles, e.g. {example} (of {checked} the site's"
+            " RSS lists inside the time window the walk covered)",
             example,
             float(missed),
             0.0,

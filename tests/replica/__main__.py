@@ -58,10 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--listing",
-        choices=("server", "list", "grid", "modules", "next-data", "next-data-endpoint"),
+        choices=("server", "list", "grid", "modules", "next-data", "next-data-endpoint", "bare"),
         default="server",
         help="listing pages redesigned: plain list, grid, CSS-module soup, cards only in the "
-        "app's data or behind its data endpoint (listings.py)",
+        "app's data or behind its data endpoint, or no cards at all (listings.py)",
     )
     parser.add_argument(
         "--hide-card",

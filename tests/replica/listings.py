@@ -14,7 +14,9 @@ Listing pages (tags, authors, the archive) keep their content and lose the 2025 
 - `next-data`: a client-rendered listing: the cards are only in the `__NEXT_DATA__` payload
   (Ghost Content API posts, beside an "editorsPicks" list); `<head>` keeps `rel="next"`.
 - `next-data-endpoint`: the cards are only behind `/_next/data/<build>/<path>.json`, which the
-  app fetches after load; the page carries the build id and nothing else of the listing.
+  app fetches after load (a Next.js fallback page: `isFallback`, empty props).
+- `bare`: listing pages without any card, link to a card or app data, and without pagination:
+  what a crawler sees when every way of reading the listing broke at once.
 
 `--hide-card` drops the third-newest News Feed article (at start) from every listing page,
 while its page and the site's RSS still show it: a listing that silently loses an article.
@@ -41,7 +43,7 @@ from tests.replica.server import Hook, Request, Response
 from tests.replica.views import Views
 from tests.replica.writer import KYIV
 
-MODES = ("server", "list", "grid", "modules", "next-data", "next-data-endpoint")
+MODES = ("server", "list", "grid", "modules", "next-data", "next-data-endpoint", "bare")
 BUILD_ID = "l1st1ng-bu1ld"
 DATA_PREFIX = f"/_next/data/{BUILD_ID}/"
 APP_SCRIPT = "/_next/static/chunks/pages/tag/[slug]-3b9e21.js"
@@ -148,6 +150,7 @@ class ListingModes(MarkupRewrite):
             "modules": self._modules,
             "next-data": self._next_data,
             "next-data-endpoint": self._next_data,
+            "bare": self._bare,
         }
         return builders[self.mode](page, listed, cards, origin)
 
@@ -213,6 +216,10 @@ class ListingModes(MarkupRewrite):
         page = page.replace('<section class="editorsPicks">', '<section class="Curated_root__b7Q">')
         page = page.replace("editorsPicks__", "Curated_item__")
         return page.replace('<section class="archive">', '<section class="Listing_root__k2">')
+
+    def _bare(self, page: str, listed: re.Match[str], cards: list[Card], origin: str) -> str:
+        page = _replace_list(page, listed, '<div class="archive__list"></div>')
+        return PAGER.sub("", HEAD_REL.sub("", page))
 
     def _next_data(self, page: str, listed: re.Match[str], cards: list[Card], origin: str) -> str:
         canonical = CANONICAL.search(page)

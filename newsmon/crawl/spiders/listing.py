@@ -105,17 +105,24 @@ class ListingSpider(SiteRssSpider):
         # Chosen before the first request: Scrapy reads this generator lazily, and articles
         # this run stores meanwhile would be revisited in the same run (a second request each).
         revisits = self.walks.revisit_urls(self.slugs, self.revisit_hours)
-        if self.reads_site_rss():
-            yield self.site_rss_request()
+        # Every walk starts before the first answer can arrive: the site's RSS reports to the
+        # News Feed's walk.
+        firsts = []
         for slug in self.slugs:
             url = listing_url(self.base_url, slug)
             walk = self.walks.start_walk(slug, url, force_full=self.force_full_walk)
             if walk.full:
                 self._count("listings/full_walks")
                 logger.info("listing %r: full walk (up to %d pages)", slug, self.max_pages)
-            yield self.listing_request(
-                slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
+            firsts.append(
+                self.listing_request(
+                    slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
+                )
             )
+        if self.reads_site_rss():
+            yield self.site_rss_request()
+        for request in firsts:
+            yield request
         for url in revisits:
             yield self.revisit_request(url)
 
