@@ -295,23 +295,20 @@ class ArticleTables(Connection):
 
     def known_urls(self, canonicals: Iterable[str]) -> set[str]:
         """Return those of `canonicals` under which an article is stored (one query)."""
-        wanted = list(dict.fromkeys(canonicals))
-        if not wanted:
-            return set()
-        placeholders = ",".join("?" * len(wanted))
-        rows = self._connection().execute(
-            f"SELECT url FROM article_url WHERE url IN ({placeholders})", wanted
-        )
-        return {row[0] for row in rows}
+        return self._present("article_url", "url", canonicals)
 
     def known_ghost_ids(self, ghost_ids: Iterable[str]) -> set[str]:
         """Return those of these Ghost post ids that a stored article carries (one query)."""
-        wanted = [ghost_id for ghost_id in dict.fromkeys(ghost_ids) if ghost_id]
+        return self._present("article_ghost_id", "ghost_id", ghost_ids)
+
+    def _present(self, table: str, column: str, values: Iterable[str]) -> set[str]:
+        """Those of `values` found in `table`.`column` (names are this module's, never input)."""
+        wanted = [value for value in dict.fromkeys(values) if value]
         if not wanted:
             return set()
         placeholders = ",".join("?" * len(wanted))
         rows = self._connection().execute(
-            f"SELECT ghost_id FROM article_ghost_id WHERE ghost_id IN ({placeholders})", wanted
+            f"SELECT {column} FROM {table} WHERE {column} IN ({placeholders})", wanted
         )
         return {row[0] for row in rows}
 

@@ -193,10 +193,16 @@ def _first_link_text(container: etree._Element, path_part: str) -> str:
     return ""
 
 
+# A byline names a few people; a longer "By ..." text is a sentence of the excerpt.
+MAX_BYLINE = 160
+
+
 def _byline(text: str) -> str:
     """The names of a "by A and B" line ("" if the text is no byline)."""
     text = clean_text(text)
-    return text[3:].strip() if text.lower().startswith("by ") else ""
+    if not text.lower().startswith("by ") or len(text) > MAX_BYLINE:
+        return ""
+    return text[3:].strip()
 
 
 def _byline_in(container: etree._Element) -> str:
