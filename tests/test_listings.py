@@ -22,6 +22,7 @@ from tests.crawling import CrawlResult, run_crawl
 from tests.feedcheck import check_rss
 from tests.replica.client import start_replica
 from tests.test_crawl import CARD_LINK, COMPARED_FIELDS, assert_matches_truth, slug_of
+from tests.test_render import browser_probe, needs_chromium
 
 PAGES = {"NEWSMON_MAX_PAGES": "2"}
 # Every field but the times of the crawl itself.
@@ -235,3 +236,35 @@ def test_a_site_rss_that_cannot_be_fetched_is_one_warning(
     report = latest_report(result)
     assert report["health"]["status"] == "healthy"
     assert report["cross_check"] == {"site_rss_entries": 0, "missed": 0}
+
+
+@needs_chromium
+def test_a_lost_data_endpoint_costs_one_browser_render_then_the_rss_stands_in(
+    tmp_path: Path,
+) -> None:
+    options, starts = browser_probe(tmp_path)
+    settings = {**PAGES, "PLAYWRIGHT_LAUNCH_OPTIONS": options}
+    with start_replica("--listing", "next-data-lost") as site:
+        site.reset_requests()
+        result = run_crawl("newsfeed", site.base_url, tmp_path, settings=settings)
+        served = site.requests()
+        rss = feedparser.parse(site.get(SITE_RSS))
+    assert result.stat("finish_reason") == "finished", result.log[-3000:]
+    # The page, its data (gone), then the page once more, in the browser; never a loop.
+    walk = [
+        (entry["path"], entry["status"])
+        for entry in served
+        if entry["path"].startswith(("/tag/", "/_next/data/"))
+    ]
+    assert walk == [
+        ("/tag/news-feed/", 200),
+        ("/_next/data/l1st1ng-bu1ld/tag/news-feed.json", 404),
+        ("/tag/news-feed/", 200),
+    ]
+    assert starts.read_text().splitlines() == ["started"]
+    for outcome in ("requested", "rendered", "incomplete"):
+        assert result.stat(f"newsmon/render/{outcome}") == 1, outcome
+    # Nothing could read the page: the site's RSS gave the News Feed's cards.
+    in_feed = {e.link for e in rss.entries if "News Feed" in [t.term for t in e.tags]}
+    assert {item["url"] for item in result.items} == in_feed
+    assert latest_report(result)["sources"]["cards"] == {"site-rss": 1}

@@ -24,6 +24,13 @@ def parse_now(text: str) -> datetime:
     return when
 
 
+def listing_modes() -> tuple[str, ...]:
+    """The `--listing` modes (listings.py, imported only for its names)."""
+    from tests.replica.listings import MODES
+
+    return MODES
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The replica's command-line options."""
     parser = argparse.ArgumentParser(
@@ -58,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--listing",
-        choices=("server", "list", "grid", "modules", "next-data", "next-data-endpoint", "bare"),
+        choices=listing_modes(),
         default="server",
         help="listing pages redesigned: plain list, grid, CSS-module soup, cards only in the "
         "app's data or behind its data endpoint, or no cards at all (listings.py)",

@@ -15,6 +15,8 @@ Listing pages (tags, authors, the archive) keep their content and lose the 2025 
   (Ghost Content API posts, beside an "editorsPicks" list); `<head>` keeps `rel="next"`.
 - `next-data-endpoint`: the cards are only behind `/_next/data/<build>/<path>.json`, which the
   app fetches after load (a Next.js fallback page: `isFallback`, empty props).
+- `next-data-lost`: as `next-data-endpoint`, but the endpoint answers 404 (a deploy that
+  dropped the build the page names): only a browser could still try.
 - `bare`: listing pages without any card, link to a card or app data, and without pagination:
   what a crawler sees when every way of reading the listing broke at once.
 
@@ -43,7 +45,16 @@ from tests.replica.server import Hook, Request, Response
 from tests.replica.views import Views
 from tests.replica.writer import KYIV
 
-MODES = ("server", "list", "grid", "modules", "next-data", "next-data-endpoint", "bare")
+MODES = (
+    "server",
+    "list",
+    "grid",
+    "modules",
+    "next-data",
+    "next-data-endpoint",
+    "next-data-lost",
+    "bare",
+)
 BUILD_ID = "l1st1ng-bu1ld"
 DATA_PREFIX = f"/_next/data/{BUILD_ID}/"
 APP_SCRIPT = "/_next/static/chunks/pages/tag/[slug]-3b9e21.js"
@@ -150,6 +161,7 @@ class ListingModes(MarkupRewrite):
             "modules": self._modules,
             "next-data": self._next_data,
             "next-data-endpoint": self._next_data,
+            "next-data-lost": self._next_data,
             "bare": self._bare,
         }
         return builders[self.mode](page, listed, cards, origin)
@@ -225,7 +237,7 @@ class ListingModes(MarkupRewrite):
         canonical = CANONICAL.search(page)
         path = re.sub(r"^https?://[^/]+", "", canonical.group("url")) if canonical else "/"
         # Server-side props in the page, or a fallback page whose props the app fetches.
-        fallback = self.mode == "next-data-endpoint"
+        fallback = self.mode != "next-data"
         props: dict[str, Any] = {} if fallback else self._page_props(page, cards, origin)
         page = _replace_list(page, listed, '<div class="archive__list"></div>')
         page = PAGER.sub("", page)  # the app renders the pagination too; <head> keeps rel

@@ -102,16 +102,21 @@ def has_app_marks(html: str) -> bool:
     return APP_MARKS.search(html) is not None
 
 
-def missing_content(kind: PageKind, response: HtmlResponse) -> str | None:
+def missing_content(
+    kind: PageKind, response: HtmlResponse, *, data_will_do: bool = True
+) -> str | None:
     """What the page object needs and does not find in this HTML, or None if nothing.
 
     The page object is the response's own (see `newsmon.crawl.pages`): the spider reads what
-    this check already found instead of reading the page again.
+    this check already found instead of reading the page again. A listing whose cards are
+    behind its app's data endpoint lacks nothing a browser must add (`data_will_do`), unless
+    the spider already found that data empty.
     """
     if kind == "listing":
         listing = listing_page(response)
-        # Cards in the app's data, or behind its data endpoint, need no browser.
-        return None if listing.cards() or listing.data_url() else "no article cards"
+        if listing.cards() or (data_will_do and listing.data_url()):
+            return None
+        return "no article cards"
     page = article_page(response)
     if not page.title():
         return "no headline"
@@ -225,7 +230,9 @@ class RenderMiddleware:
             return response
         self._count("rendered")
         kind: PageKind = request.meta[RENDER_META]
-        missing = missing_content(kind, response)
+        missing = missing_content(
+            kind, response, data_will_do=not request.meta.get(RENDER_WANTED_META)
+        )
         if missing is not None:
             self._count("incomplete")
             logger.warning("rendered %s still has %s: %s", kind, missing, response.url)

@@ -238,7 +238,9 @@ class ListingSpider(SiteRssSpider):
     def app_data_failed(self, failure: Failure) -> Iterator[Request]:
         """The app's data could not be fetched: go on along the chain."""
         request = failure.request  # type: ignore[attr-defined]
-        logger.warning("could not fetch the app's data %s: %s", request.url, failure.value)
+        status = http_status(failure)
+        why = f"answered HTTP {status}" if status is not None else f"failed: {failure.value}"
+        logger.warning("the app's data %s %s", request.url, why)
         kwargs = request.cb_kwargs
         yield from self.app_data_empty(kwargs["slug"], kwargs["page"], kwargs["page_url"])
 
