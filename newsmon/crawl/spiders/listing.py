@@ -30,7 +30,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings
-from newsmon.crawl.http import http_status
+from newsmon.crawl.http import failure_words, http_status
 from newsmon.crawl.meta import (
     APP_DATA_META,
     CONDITIONAL_META,
@@ -238,9 +238,7 @@ class ListingSpider(SiteRssSpider):
     def app_data_failed(self, failure: Failure) -> Iterator[Request]:
         """The app's data could not be fetched: go on along the chain."""
         request = failure.request  # type: ignore[attr-defined]
-        status = http_status(failure)
-        why = f"answered HTTP {status}" if status is not None else f"failed: {failure.value}"
-        logger.warning("the app's data %s %s", request.url, why)
+        logger.warning("the app's data %s %s", request.url, failure_words(failure))
         kwargs = request.cb_kwargs
         yield from self.app_data_empty(kwargs["slug"], kwargs["page"], kwargs["page_url"])
 

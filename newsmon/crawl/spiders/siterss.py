@@ -23,7 +23,7 @@ from typing import Literal
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from newsmon.crawl.http import http_status
+from newsmon.crawl.http import failure_words
 from newsmon.crawl.meta import CONDITIONAL_META, CONTENT_TYPES_META, VALIDATORS_META
 from newsmon.crawl.spiders.articles import ArticleSpider
 from newsmon.crawl.walks import Validators
@@ -117,9 +117,7 @@ class SiteRssSpider(ArticleSpider):
     def site_rss_failed(self, failure: Failure) -> Iterator[Request]:
         """The RSS could not be fetched: one warning, and the walk goes on without it."""
         request = failure.request  # type: ignore[attr-defined]
-        status = http_status(failure)
-        why = f"answered HTTP {status}" if status is not None else f"failed: {failure.value}"
-        yield from self._unavailable(f"{request.url} {why}")
+        yield from self._unavailable(f"{request.url} {failure_words(failure)}")
 
     def cards_missing(self, slug: str, page: int, url: str) -> Iterator[Request]:
         """The News Feed's first page found no cards: the site's RSS gives them, if it can."""
