@@ -41,6 +41,7 @@ from newsmon.site import NEWS_FEED_SLUG
 logger = logging.getLogger(__name__)
 
 Outcome = Literal["pending", "read", "not_modified", "failed"]
+NO_CARDS_ON_PAGE_1 = "page 1 has no article cards"
 
 
 @dataclass
@@ -128,10 +129,18 @@ class SiteRssSpider(ArticleSpider):
             return self._rss_cards(slug, url)
         if state.outcome == "failed":
             return super().cards_missing(slug, page, url)
+        # Whatever the RSS brings, nobody read this page: its validators must not vouch.
+        self.walks.listing_failed(slug, NO_CARDS_ON_PAGE_1)
         state.waiting.append((slug, url))
         if state.outcome == "not_modified":
             return self._read_again()
         return iter(())  # the RSS's answer serves the page
+
+    def closed(self, reason: str) -> None:
+        """Say so if a listing page still waits for the RSS (it was read by no one here)."""
+        for _, url in self.site_rss.waiting if self._site_rss is not None else []:
+            self._count("listings/empty")
+            logger.warning("listing page has no article cards, and no site RSS came: %s", url)
 
     def _read_again(self) -> Iterator[Request]:
         """Ask for the RSS in full: a 304 gave no entries, and a listing page needs them."""
@@ -188,5 +197,5 @@ class SiteRssSpider(ArticleSpider):
             len(cards),
         )
         # Its validators must not vouch for a page nobody could read.
-        self.walks.listing_failed(slug, "page 1 has no article cards (the site's RSS stood in)")
+        self.walks.listing_failed(slug, NO_CARDS_ON_PAGE_1)
         yield from self.follow_cards(CardsFound(SITE_RSS, cards), url, slug, 1, None)
