@@ -34,15 +34,25 @@ class Budget:
     revisits: int
     new_articles: int = 0
     pushed_pages: int = 0
+    site_rss: int = 0
+    """1 when the crawl walks the News Feed: it reads the site's RSS too (issue 17)."""
 
     @property
     def total(self) -> int:
         """Every allowed request."""
-        return self.listings + self.robots + self.revisits + self.new_articles + self.pushed_pages
+        return (
+            self.listings
+            + self.robots
+            + self.site_rss
+            + self.revisits
+            + self.new_articles
+            + self.pushed_pages
+        )
 
     def explain(self) -> str:
-        """`27 listings + robots.txt + 41 revisits (+ 10 new + 3 pushed pages)`."""
-        text = f"{self.listings} listings + robots.txt + {self.revisits} revisits"
+        """`27 listings + robots.txt + the site RSS + 41 revisits (+ 10 new + 3 pushed pages)`."""
+        rss = " + the site RSS" if self.site_rss else ""
+        text = f"{self.listings} listings + robots.txt{rss} + {self.revisits} revisits"
         if self.new_articles:
             text += f" + {self.new_articles} new + {self.pushed_pages} pushed pages"
         return text
@@ -74,11 +84,23 @@ def incremental(
     replica: Replica, plan: CrawlPlan, full: CrawlRun, workdir: Path, new_count: int
 ) -> SectionResult:
     """Run newsmon twice more on the full crawl's state: nothing new, then `new_count` new."""
-    base = Budget(listings=len(plan.tags), robots=1, revisits=revisit_count(plan.published))
+    base = Budget(
+        listings=len(plan.tags),
+        robots=1,
+        revisits=revisit_count(plan.published),
+        site_rss=int("news-feed" in plan.tags),
+    )
     quiet = newsmon_crawl(replica, plan, workdir, "newsmon-nothing-new")
     new = replica.publish(new_count)
     after = newsmon_crawl(replica, plan, workdir, f"newsmon-after-{new_count}-new")
-    grown = Budget(base.listings, base.robots, base.revisits, len(new), pushed_pages(plan, new))
+    grown = Budget(
+        base.listings,
+        base.robots,
+        base.revisits,
+        len(new),
+        pushed_pages(plan, new),
+        base.site_rss,
+    )
     figures: dict[str, Any] = {"revisit_hours": REVISIT_HOURS, "new_articles": new_count}
     rows: list[Row] = []
     for key, label, run, budget in (

@@ -50,6 +50,10 @@ class ArticleItem:
     url: str = ""
     """Canonical article URL: https, no www., no tracking parameters, one trailing slash."""
 
+    ghost_id: str = field(default="", metadata=NOT_EXPORTED)
+    """The Ghost post id (the site RSS's guid): the store keeps it as a second identity of the
+    article; "" when the page does not name it. Not exported: the archive's schema is kept."""
+
     title: str = ""
     """Headline as shown on the page (may differ from the slug: slugs are frozen)."""
 

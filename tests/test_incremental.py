@@ -2,7 +2,9 @@
 
 Budgets from issue 6: a run with nothing new makes at most one request per monitored listing,
 plus robots.txt, plus one conditional request per known article inside the revisit window;
-K new articles add at most K article requests and the listing pages they pushed onto.
+K new articles add at most K article requests and the listing pages they pushed onto. Since
+issue 17 a News Feed run also reads the site's RSS: one more request, conditional like a
+listing page's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from tests.crawling import CrawlResult, run_crawl
 
 REVISIT_HOURS = 24
+SITE_RSS = "/news-archive/rss/"
 PAGE_SIZE = 20  # cards per listing page on the replica
 MAX_PAGES = 3
 
@@ -40,8 +43,17 @@ def split_requests(log: list[dict[str, Any]]) -> tuple[list, list, list]:
     """(robots.txt, listing pages, article pages) from the replica's request log."""
     robots = [entry for entry in log if entry["path"] == "/robots.txt"]
     listings = [entry for entry in log if entry["path"].startswith("/tag/")]
-    articles = [entry for entry in log if entry not in robots and entry not in listings]
+    articles = [
+        entry
+        for entry in log
+        if entry not in robots and entry not in listings and entry["path"] != SITE_RSS
+    ]
     return robots, listings, articles
+
+
+def site_rss_requests(log: list[dict[str, Any]]) -> list[tuple[int, bool]]:
+    """(status, conditional) of each request for the site's RSS."""
+    return [(entry["status"], entry["if_none_match"]) for entry in log if entry["path"] == SITE_RSS]
 
 
 def path_of(url: str) -> str:
@@ -92,6 +104,9 @@ def test_nothing_new_costs_a_304_per_listing_plus_the_revisits(
     assert sorted(entry["path"] for entry in articles) == sorted(expected)
     assert all(entry["status"] == 304 and entry["if_none_match"] for entry in articles)
     assert second.stat("newsmon/revisits/not_modified") == len(expected)
+    # The site's RSS: read in every News Feed run, conditionally once a walk completed.
+    rss = site_rss_requests(replica_small.requests())
+    assert rss == ([(304, True)] if spider == "newsfeed" else [])
 
 
 @pytest.mark.parametrize("published", [25, 70])
@@ -124,6 +139,8 @@ def test_k_new_articles_cost_k_requests_and_the_pages_they_push(
     )
     assert {entry["path"] for entry in revisits} == revisit_window(first.items, "newsfeed")
     assert len(articles) <= len(revisits) + published
+    # The RSS changed with the news: read in full, with the validators of the last run.
+    assert site_rss_requests(replica_small.requests()) == [(200, True)]
 
 
 def test_updates_are_caught_by_conditional_revisits(replica_small: Any, tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 """NEWSMON_RENDER: a browser for the pages that need one, and for no other page.
 
 The replica's `--render client` mode serves listings without cards (a script fetches them from
-`/_next/data/...json`) and some articles without their body; a real Chromium renders them. The
-default-mode crawl of the plain replica must not start a browser at all: the browser is a
-probe script that records each start before it runs Chromium.
+`/_next/data/...json`) and some articles without their body; a real Chromium renders the
+articles. The listings need no browser: the spider reads the app's data endpoint itself (one
+small request instead of seconds of Chromium, issue 17). The default-mode crawl of the plain
+replica must not start a browser at all: the browser is a probe script that records each
+start before it runs Chromium.
 """
 
 from __future__ import annotations
@@ -184,8 +186,11 @@ def test_only_pages_that_need_it_are_rendered(client: Replica, client_crawl: Cra
     embedded = {path for path, kind in kinds.items() if kind == "embedded"}
     assert fetched and embedded and len(fetched | embedded) < len(kinds)
 
+    # A listing is served once: its cards come from the app's data endpoint, which the
+    # spider reads instead of starting a browser.
+    assert all(served[path] == 1 for path in listings)
+    assert result.stat("newsmon/listings/app_data_requested") == len(listings)
     # A rendered page is served twice: plain, then to the browser.
-    assert all(served[path] == 2 for path in listings)
     twice = {path for path in kinds if served[path] == 2}
     assert all(served[path] in (1, 2) for path in kinds)
     # A body only the app fetches needs the browser; a server-rendered one never does. A
@@ -196,7 +201,7 @@ def test_only_pages_that_need_it_are_rendered(client: Replica, client_crawl: Cra
         f"/_next/data/{BUILD_ID}{path.rstrip('/')}.json" for path in listings | fetched
     }
 
-    renders = len(listings) + len(twice)
+    renders = len(twice)
     assert result.stat("newsmon/render/needed") == renders
     assert result.stat("newsmon/render/requested") == renders
     assert result.stat("newsmon/render/rendered") == renders
@@ -264,11 +269,14 @@ def test_without_a_browser_the_crawl_says_so_once(
     reason = str(executable) if browser == "missing" else "BrowserType.launch"
     assert reason in said[0]
     assert "Traceback" not in result.log
-    # Both listings needed the browser; neither was rendered, and the run went on to publish.
-    assert result.stat("newsmon/render/needed") == 2
-    assert result.stat("newsmon/render/unavailable") == 2
+    # The articles whose body only the app fetches needed the browser; none was rendered, and
+    # the run went on to publish. The listings needed none: their cards are in the app's data.
+    needed = result.stat("newsmon/render/needed")
+    assert needed >= 1
+    assert result.stat("newsmon/render/unavailable") == needed
     assert result.stat("newsmon/render/rendered") == 0
-    assert result.stat("newsmon/listings/empty") == 2
+    assert result.stat("newsmon/listings/empty") == 0
+    assert result.stat("newsmon/listings/app_data_requested") == 2
     assert (result.output_dir / "tags" / "russia.xml").is_file()
 
 
@@ -282,8 +290,14 @@ def test_never_mode_renders_nothing_even_when_pages_need_it(
         settings={"NEWSMON_MAX_PAGES": "1", "NEWSMON_RENDER": "never"},
     )
     assert result.stat("finish_reason") == "finished", result.log[-3000:]
-    assert result.items == []
-    assert result.stat("newsmon/listings/empty") == 1
+    # The listing's cards come from the app's data without a browser.
+    assert result.stat("newsmon/listings/empty") == 0
+    assert result.stat("newsmon/listings/app_data_requested") == 1
+    truth = {article["url"]: article for article in client.truth()}
+    assert result.items
+    for item in result.items:
+        for field in ("title", "published", "authors"):
+            assert item[field] == truth[item["url"]][field], f"{item['url']}: {field}"
     assert not [key for key in result.stats if key.startswith(("newsmon/render/", "playwright/"))]
     assert "scrapy-playwright" not in result.log
 

@@ -629,3 +629,37 @@ def test_item_json_round_trip() -> None:
 def test_item_from_json_ignores_unknown_keys_and_fills_defaults() -> None:
     item = item_from_json({"url": f"{SITE}/a/", "title": "A", "future_field": 1})
     assert (item.url, item.title, item.published, item.tags) == (f"{SITE}/a/", "A", None, [])
+
+
+# --- the Ghost post id: a second identity (issue 17) --------------------------------------
+
+GHOST_ID = "6b096ee0ac973a1edd6894e3"
+
+
+def test_an_article_is_recognised_by_its_ghost_id_at_another_url(store: StateStore) -> None:
+    first = record(store, make_item("a", ghost_id=GHOST_ID))
+    assert store.known_ghost_ids([GHOST_ID, "0" * 24, ""]) == {GHOST_ID}
+    # Another URL (say the site moved it), a changed body: the same article, a new version.
+    moved = make_item("a-moved", ghost_id=GHOST_ID, body=body_of("a changed story"))
+    again = record(store, moved, now=T0 + timedelta(hours=1))
+    assert (again.outcome, again.article_id, again.version) == ("updated", first.article_id, 2)
+    assert store.known_urls([f"{SITE}/a/", f"{SITE}/a-moved/"]) == {
+        f"{SITE}/a/",
+        f"{SITE}/a-moved/",
+    }
+    # Without the id, another body at another URL is another article.
+    other = record(store, make_item("b", body=body_of("b")))
+    assert other.article_id != first.article_id
+
+
+def test_a_further_url_and_the_publication_times_of_urls(store: StateStore) -> None:
+    record(store, make_item("a"))
+    store.add_url(f"{SITE}/national/a/", f"{SITE}/a/")
+    store.add_url(f"{SITE}/unknown-alias/", f"{SITE}/not-stored/")  # nothing to attach it to
+    assert store.known_urls([f"{SITE}/national/a/", f"{SITE}/unknown-alias/"]) == {
+        f"{SITE}/national/a/"
+    }
+    assert store.published_of([f"{SITE}/national/a/", f"{SITE}/a/", f"{SITE}/b/"]) == {
+        f"{SITE}/national/a/": T0,
+        f"{SITE}/a/": T0,
+    }

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
 from newsmon.extract.normalize.urls import (
@@ -196,3 +198,156 @@ def test_article_slug(url: str, expected: str | None) -> None:
 )
 def test_is_http_url(url: str, expected: bool) -> None:
     assert is_http_url(url) is expected
+
+
+# --- issue 17: real URLs as other people's crawls recorded them ---------------------------
+# Legacy section prefixes beyond the five the replica serves, Ghost's AMP copies, Cloudflare
+# challenge tokens and cache-busters: each must name the one article it is.
+LEGACY_AND_TOKENISED = [
+    # WordPress-era sections nobody listed: any first segment that is not a route of the site
+    (
+        "https://kyivindependent.com/world/us-senate-passes-ukraine-aid-bill/",
+        "us-senate-passes-ukraine-aid-bill",
+    ),
+    (
+        "https://kyivindependent.com/opinion/opinion-the-west-must-act-now",
+        "opinion-the-west-must-act-now",
+    ),
+    (
+        "http://www.kyivindependent.com/business/ukraine-grain-exports-rise-2",
+        "ukraine-grain-exports-rise-2",
+    ),
+    ("https://kyivindependent.com/eastern-europe/belarus-moves-troops/", "belarus-moves-troops"),
+    ("https://kyivindependent.com/investigations/how-the-scheme-worked/", "how-the-scheme-worked"),
+    ("https://kyivindependent.com/Hot-Topic/kyiv-under-fire/", "kyiv-under-fire"),
+    ("https://kyivindependent.com/ukraine-war-latest/kharkiv-hit-again/", "kharkiv-hit-again"),
+    # the five known ones keep working
+    ("https://kyivindependent.com/national/zelensky-signs-law/", "zelensky-signs-law"),
+    (
+        "https://kyivindependent.com/news-feed/russian-attacks-against-ukraine-over-past-day-3",
+        "russian-attacks-against-ukraine-over-past-day-3",
+    ),
+    # Ghost's AMP copy of an article
+    ("https://kyivindependent.com/kyiv-under-fire/amp/", "kyiv-under-fire"),
+    # Cloudflare challenge tokens (2022 crawls) and cache-busters, with and without tracking
+    (
+        "https://kyivindependent.com/kyiv-under-fire/?__cf_chl_tk=pmd_Ab3.1649012345-0-gqNtZGzNAg2jcnBszQi9",
+        "kyiv-under-fire",
+    ),
+    (
+        "https://kyivindependent.com/national/kyiv-under-fire/?__cf_chl_jschl_tk__=pmd_Zk9.1650000000-0-gqNtZGzNAfijcnBszQhl",
+        "kyiv-under-fire",
+    ),
+    (
+        "https://kyivindependent.com/kyiv-under-fire?__cf_chl_captcha_tk__=pmd_x1&utm_source=twitter",
+        "kyiv-under-fire",
+    ),
+    (
+        "https://www.kyivindependent.com/kyiv-under-fire/?__cf_chl_managed_tk__=pmd_q8.1661-0-gaNycGzNBhA",
+        "kyiv-under-fire",
+    ),
+    (
+        "https://kyivindependent.com/kyiv-under-fire/?__cf_chl_rt_tk=Yq2.1700000000-0-1&fbclid=IwAR0",
+        "kyiv-under-fire",
+    ),
+    (
+        "https://kyivindependent.com/kyiv-under-fire/?__cf_chl_f_tk=Yq2&__cf_chl_tk=x#comments",
+        "kyiv-under-fire",
+    ),
+    ("https://kyivindependent.com/kyiv-under-fire/?_=1651234567890", "kyiv-under-fire"),
+    ("https://kyivindependent.com/kyiv-under-fire/?cb=12345&nocache=1", "kyiv-under-fire"),
+    # any other query of an article page is not its identity either
+    ("https://kyivindependent.com/kyiv-under-fire/?ref_source=newsletter&s=08", "kyiv-under-fire"),
+]
+
+
+@pytest.mark.parametrize(("url", "slug"), LEGACY_AND_TOKENISED)
+def test_legacy_and_tokenised_urls_name_one_article(url: str, slug: str) -> None:
+    assert canonical_url(url, SITE) == f"https://kyivindependent.com/{slug}/"
+    assert article_slug(url, SITE) == slug
+    # The same path on the replica's origin: the rule is the site's, whatever its host.
+    parts = urlsplit(url)
+    on_replica = urlunsplit(("http", "127.0.0.1:8123", parts.path, parts.query, ""))
+    assert canonical_url(on_replica, REPLICA) == f"{REPLICA}/{slug}/"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        # the site's own routes are never legacy article URLs
+        ("https://kyivindependent.com/tag/world/", "https://kyivindependent.com/tag/world/"),
+        (
+            "https://kyivindependent.com/author/martin/",
+            "https://kyivindependent.com/author/martin/",
+        ),
+        ("https://kyivindependent.com/page/2/", "https://kyivindependent.com/page/2/"),
+        (
+            "https://kyivindependent.com/p/4a5b6c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5d/",
+            "https://kyivindependent.com/p/4a5b6c7d-1e2f-4a3b-8c9d-0e1f2a3b4c5d/",
+        ),
+        (
+            "https://kyivindependent.com/news-archive/rss/",
+            "https://kyivindependent.com/news-archive/rss/",
+        ),
+        ("https://kyivindependent.com/rss/feed/", "https://kyivindependent.com/rss/feed/"),
+        ("https://kyivindependent.com/ghost/api/", "https://kyivindependent.com/ghost/api/"),
+        (
+            "https://kyivindependent.com/content/images/",
+            "https://kyivindependent.com/content/images/",
+        ),
+        ("https://kyivindependent.com/assets/built/", "https://kyivindependent.com/assets/built/"),
+        ("https://kyivindependent.com/_next/static/", "https://kyivindependent.com/_next/static/"),
+        (
+            "https://kyivindependent.com/cdn-cgi/l/email-protection",
+            "https://kyivindependent.com/cdn-cgi/l/email-protection/",
+        ),
+        (
+            "https://kyivindependent.com/membership/gift/",
+            "https://kyivindependent.com/membership/gift/",
+        ),
+        ("https://kyivindependent.com/about/team/", "https://kyivindependent.com/about/team/"),
+        (
+            "https://kyivindependent.com/newsletters/ukraine-daily/",
+            "https://kyivindependent.com/newsletters/ukraine-daily/",
+        ),
+        # three segments, files, and other sites are left as they are
+        (
+            "https://kyivindependent.com/tag/news-feed/page/2/",
+            "https://kyivindependent.com/tag/news-feed/page/2/",
+        ),
+        (
+            "https://kyivindependent.com/world/2022/slug/",
+            "https://kyivindependent.com/world/2022/slug/",
+        ),
+        (
+            "https://kyivindependent.com/files/report.pdf",
+            "https://kyivindependent.com/files/report.pdf",
+        ),
+        (
+            "https://example.com/world/kyiv-under-fire/?__cf_chl_tk=x&q=1",
+            "https://example.com/world/kyiv-under-fire/?q=1",
+        ),
+        # a site page keeps its real parameters, never the CDN's
+        (
+            "https://kyivindependent.com/search/?q=kyiv&__cf_chl_tk=x&_=1",
+            "https://kyivindependent.com/search/?q=kyiv",
+        ),
+    ],
+)
+def test_site_routes_are_not_legacy_articles(url: str, expected: str) -> None:
+    assert canonical_url(url, SITE) == expected
+    assert article_slug(url, SITE) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/kyiv-under-fire/?__cf_chl_tk=abc&x=1", "/kyiv-under-fire/?x=1"),
+        (
+            "https://kyivindependent.com/a/?__cf_chl_jschl_tk__=1&_=2&cb=3",
+            "https://kyivindependent.com/a/",
+        ),
+    ],
+)
+def test_strip_tracking_drops_cdn_tokens(url: str, expected: str) -> None:
+    assert strip_tracking(url) == expected

@@ -25,6 +25,12 @@ def _header(response: Response, name: bytes) -> str | None:
     return text
 
 
+def failure_words(failure: Failure) -> str:
+    """How a request failed, for a log line: "answered HTTP 404" or "failed: <error>"."""
+    status = http_status(failure)
+    return f"answered HTTP {status}" if status is not None else f"failed: {failure.value}"
+
+
 def http_status(failure: Failure) -> int | None:
     """The HTTP status of a failed request that got an answer (HttpError), else None."""
     if failure.check(HttpError):

@@ -7,6 +7,10 @@ keeper writes to the store: listings a known article was seen in, an article's v
 once it was stored, and the validators of every walk that completed (see
 `newsmon.crawl.walks` for why only those).
 
+It also keeps what the run's walks found, for the health checks' cross-check with the site's
+RSS: the cards each listing's walk read (with their dates) and the entries of the site's RSS
+tagged with each listing.
+
 Worker mode puts `newsmon.distributed.walks.WorkerWalkKeeper` in its place, which keeps
 nothing between runs.
 """
@@ -26,7 +30,7 @@ from twisted.python.failure import Failure
 from newsmon.config import base_url_from_settings
 from newsmon.crawl.http import response_validators
 from newsmon.crawl.meta import ARTICLE_META
-from newsmon.crawl.walks import ListingWalk, WalkLedger, revisit_since
+from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger, revisit_since
 from newsmon.extract.normalize.urls import canonical_url
 from newsmon.items import ArticleItem
 from newsmon.run.outcome import fail_run
@@ -49,6 +53,10 @@ class WalkKeeper:
         self.seen_in: dict[str, set[str]] = {}
         # Listings whose first page answered 404: no such tag (or author) on the site.
         self.missing: set[str] = set()
+        # Per listing, the articles its walk's cards led to, with the cards' dates.
+        self.walked: dict[str, dict[str, datetime | None]] = {}
+        # Per listing, the site RSS's entries tagged with it; None until the RSS was read.
+        self.rss_listed: dict[str, list[tuple[str, datetime | None]]] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WalkKeeper:
@@ -77,6 +85,14 @@ class WalkKeeper:
         """Those of these article keys the store holds."""
         return self.store.known_urls(keys)
 
+    def known_ghost_ids(self, ghost_ids: list[str]) -> set[str]:
+        """Those of these Ghost post ids that a stored article carries."""
+        return self.store.known_ghost_ids(ghost_ids)
+
+    def take_validators(self, url: str) -> Validators | None:
+        """The validators a complete walk saved for a URL, taken out until the walk completes."""
+        return self.store.take_listing_validators(url)
+
     def revisit_urls(self, slugs: list[str], hours: float) -> list[str]:
         """Known articles of these listings inside the revisit window, newest first."""
         since = revisit_since(self.store.newest_published(), datetime.now(UTC), hours)
@@ -94,7 +110,27 @@ class WalkKeeper:
 
     def page_fetched(self, slug: str, response: Response) -> None:
         """A listing page of the walk came with a body (and maybe validators)."""
-        self.ledger.page_fetched(slug, response.url, response_validators(response))
+        self.page_read(slug, response.url, response_validators(response))
+
+    def page_read(self, slug: str, url: str, validators: Validators) -> None:
+        """A page of the walk was read; its validators vouch for it once the walk completes.
+
+        (None, None) for a page that must be fetched in full next time: one whose cards came
+        from elsewhere (the app's data endpoint), so its own validators prove nothing.
+        """
+        self.ledger.page_fetched(slug, url, validators)
+
+    def cards_seen(self, slug: str, cards: list[tuple[str, datetime | None]]) -> None:
+        """The walk of `slug` read these (article key, card date) off a listing page."""
+        walked = self.walked.setdefault(slug, {})
+        for key, published in cards:
+            walked.setdefault(key, published)
+
+    def rss_entries(self, slug: str, entries: list[tuple[str, datetime | None]]) -> None:
+        """The site's RSS lists these (article key, publication time) under the listing."""
+        if self.rss_listed is None:
+            self.rss_listed = {}
+        self.rss_listed.setdefault(slug, []).extend(entries)
 
     def listing_failed(self, slug: str, reason: str) -> None:
         """A listing page of the walk could not be fetched or read."""
@@ -151,9 +187,21 @@ class WalkKeeper:
         self.ledger.article_done(key)
         if not isinstance(item, ArticleItem) or response.status != 200:
             return
+        url = canonical_url(item.url, self.site)
+        if url != key:
+            # The page's canonical link or a redirect moved the article: the card's URL is
+            # one of its URLs from now on.
+            self.remember_url(key, url)
         etag, last_modified = response_validators(response)
         if etag or last_modified:
-            self.save_article_validators(canonical_url(item.url, self.site), etag, last_modified)
+            self.save_article_validators(url, etag, last_modified)
+
+    def remember_url(self, key: str, url: str) -> None:
+        """Record the URL an article was requested at as a further URL of the stored one."""
+        try:
+            self.store.add_url(key, url)
+        except STORE_ERRORS as error:
+            self.store_failed(error)
 
     def save_article_validators(
         self, url: str, etag: str | None, last_modified: str | None

@@ -28,12 +28,19 @@ CONTENT_TYPES_META = "newsmon_content_types"
 REDIS_LISTINGS_META = "newsmon_redis_listings"
 # The callback keyword that carries the listing card an article request came from.
 CARD_ARG = "card"
+# True on a request for a listing's app data (/_next/data/...json): data, not a page to render.
+APP_DATA_META = "newsmon_app_data"
+# The spider asks for this listing page through the browser (its app data gave no cards):
+# True; False once the browser failed at it (then the page is fetched plain, once).
+RENDER_WANTED_META = "newsmon_render_wanted"
 
 PageKind = Literal["listing", "article"]
 
 
 def page_kind(meta: dict[str, Any]) -> PageKind | None:
     """Listing or article page, from what the spider put on the request; None for others."""
+    if meta.get(APP_DATA_META):
+        return None
     if meta.get(LISTING_META):
         return "listing"
     if meta.get(ARTICLE_META):

@@ -20,7 +20,7 @@ from scrapy import Spider
 from scrapy.http import Response
 
 from newsmon.crawl.keeper import WalkKeeper, article_key
-from newsmon.crawl.walks import ListingWalk, WalkLedger
+from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger
 
 
 class _Walks(dict[str, ListingWalk]):
@@ -58,6 +58,14 @@ class WorkerWalkKeeper(WalkKeeper):
         """No article is known to a worker."""
         return set()
 
+    def known_ghost_ids(self, ghost_ids: list[str]) -> set[str]:
+        """No article is known to a worker."""
+        return set()
+
+    def take_validators(self, url: str) -> Validators | None:
+        """No validators: a worker's requests are never conditional."""
+        return None
+
     def revisit_urls(self, slugs: list[str], hours: float) -> list[str]:
         """Nothing to revisit without a store."""
         return []
@@ -66,7 +74,7 @@ class WorkerWalkKeeper(WalkKeeper):
         """Never called: no article is known (see `known`)."""
 
     def item_stored(self, item: Any, response: Response | None, **kwargs: Any) -> None:
-        """The article's request is done; no validators are kept."""
+        """The article's request is done; no validators or further URLs are kept."""
         key = article_key(response)
         if key is not None:
             self.ledger.article_done(key)

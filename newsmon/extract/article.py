@@ -9,6 +9,7 @@ from those declarations.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -34,6 +35,9 @@ from newsmon.site import slugify
 # Date keys of a Next.js page payload over Ghost (Ghost's own names first).
 NEXT_DATA_PUBLISHED = ("published_at", "datePublished", "publishedAt", "publishDate")
 NEXT_DATA_MODIFIED = ("updated_at", "dateModified", "updatedAt", "modifiedAt")
+# A Ghost post id (the site RSS's guid), and the "Edit post" link that names it on a page.
+GHOST_ID = re.compile(r"[0-9a-f]{24}")
+GHOST_EDIT_LINK = re.compile(r"/ghost/#/editor/post/([0-9a-f]{24})\b")
 
 
 class NotAnArticle(Exception):
@@ -77,6 +81,26 @@ class ArticlePage(FieldPage):
                 if _host(absolute) == _host(self.url):
                     return canonical_url(absolute, self.url)
         return canonical_url(self.url, self.url)
+
+    @field(coverage=False)
+    def ghost_id(self) -> str:
+        """The Ghost post id: the page's data-post-id or "Edit post" link, else the card's."""
+        for raw in (
+            self._selector.xpath(
+                "//article/@data-post-id | //*[@data-post-id][1]/@data-post-id"
+            ).get(),
+            *(
+                match.group(1)
+                for href in self._selector.xpath(
+                    "//a[contains(@href, '/editor/post/')]/@href"
+                ).getall()
+                if (match := GHOST_EDIT_LINK.search(href))
+            ),
+            self.card.ghost_id if self.card else "",
+        ):
+            if raw and GHOST_ID.fullmatch(raw.strip()):
+                return raw.strip()
+        return ""
 
     # --- text fields ----------------------------------------------------------------------
 

@@ -3,7 +3,9 @@
 An `ArticleAudit` holds, for one extracted article: the fields it has, the source of each
 tracked field, and where the page's visible markup or the item disagree with the page's own
 JSON-LD/meta; all of it read from the provenance the page object put on the item, so no page
-is read twice. A `ListingAudit` says how a listing page's cards were found.
+is read twice. A `ListingAudit` says how a listing page's cards were found (which source of the
+card chain, see `newsmon.extract.listing`), and the cross-check with the site's RSS how many
+articles the walks missed (`newsmon.health.crosscheck`).
 `RunObservations` sums them into the run's `Metrics`, keeping one example URL per figure so
 that a failed check can point at a page.
 """
@@ -14,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsmon.extract.listing import ListingPage
+from newsmon.extract.listing import CardsFound
 from newsmon.extract.normalize.text import word_count
 from newsmon.extract.provenance import NO_SOURCE, is_filled
 from newsmon.health.metrics import COVERAGE_FIELDS, Metrics
@@ -86,17 +88,17 @@ class ListingAudit:
 
     url: str
     source: str
-    """"markup" (the site's card markup), "links" (bare headline links), or "none"."""
+    """The source of the card chain that gave the cards ("markup", "links", "headlines",
+    "next-data", "next-data-endpoint", "site-rss"), or "none"."""
 
     cards: int
     dated_cards: int
 
 
-def audit_listing(page: ListingPage) -> ListingAudit:
+def audit_listing(url: str, found: CardsFound) -> ListingAudit:
     """Audit a listing page: how its cards were found and how many carry a date."""
-    cards = page.cards()
-    dated = sum(1 for card in cards if card.published is not None)
-    return ListingAudit(page.url, page.card_source(), len(cards), dated)
+    dated = sum(1 for card in found.cards if card.published is not None)
+    return ListingAudit(url, found.source, len(found.cards), dated)
 
 
 class RunObservations:
@@ -116,6 +118,8 @@ class RunObservations:
         self.dated_cards = 0
         self.examples: dict[str, str] = {}
         self.quarantined: list[dict[str, Any]] = []
+        # The cross-check with the site's RSS: (articles it missed, out of those checked).
+        self.missed: tuple[int, int] | None = None
 
     def _example(self, key: str, url: str) -> None:
         self.examples.setdefault(key, url)
@@ -155,6 +159,12 @@ class RunObservations:
         self.cards += audit.cards
         self.dated_cards += audit.dated_cards
 
+    def add_cross_check(self, missed: list[str], checked: int) -> None:
+        """Count the site RSS's entries the walks missed, out of those inside their window."""
+        self.missed = (len(missed), checked)
+        if missed:
+            self._example("listing/missed", missed[0])
+
     def add_quarantined(self, url: str, reasons: list[str]) -> None:
         """Remember a quarantined item for the report (the first few)."""
         if len(self.quarantined) < MAX_QUARANTINE_EXAMPLES:
@@ -184,4 +194,6 @@ class RunObservations:
             metrics["listing/empty"] = (self.empty_listings, self.listing_pages)
         if self.cards:
             metrics["coverage/card_date"] = (self.dated_cards, self.cards)
+        if self.missed is not None and self.missed[1]:
+            metrics["listing/missed"] = self.missed
         return metrics

@@ -39,6 +39,7 @@ SOURCE_DRIFT = "source_drift"
 VALUE_DRIFT = "value_drift"
 TINY_BODY = "tiny_body"
 EMPTY_LISTING = "empty_listing"
+MISSED_ARTICLES = "missed_articles"
 STALE = "stale"
 RECOVERED = "recovered"
 
@@ -48,7 +49,8 @@ class HealthFailure:
     """One failed check: what, where, and a page that shows it."""
 
     check: str
-    """Check name: coverage, source_drift, value_drift, tiny_body, empty_listing, stale."""
+    """Check name: coverage, source_drift, value_drift, tiny_body, empty_listing,
+    missed_articles, stale."""
 
     field: str
     """The field (or "cards", "new articles") the check is about."""
@@ -238,6 +240,28 @@ def check_listings(
     ]
 
 
+def check_missed(metrics: Metrics, examples: Mapping[str, str]) -> list[HealthFailure]:
+    """Articles the site's RSS lists inside the walked time window that the walk did not find.
+
+    One failure per run, however many listings missed how many articles.
+    """
+    missed, checked = metrics.get("listing/missed", (0, 0))
+    if missed <= 0:
+        return []
+    example = examples.get("listing/missed", "")
+    return [
+        HealthFailure(
+            MISSED_ARTICLES,
+            "cards",
+            f"listing extraction missed {missed} articles, e.g. {example} (of {checked} the site's"
+            " RSS lists inside the time window the walk covered)",
+            example,
+            float(missed),
+            0.0,
+        )
+    ]
+
+
 def check_stale(
     history: Sequence[PastRun], new_items: int, now: datetime, config: HealthConfig
 ) -> list[HealthFailure]:
@@ -292,6 +316,7 @@ def evaluate(
         *check_value_drift(metrics, examples, baseline, config),
         *check_tiny_bodies(metrics, examples, baseline, config),
         *check_listings(metrics, examples, config),
+        *check_missed(metrics, examples),
         *check_stale(history, new_items, now, config),
     ]
 

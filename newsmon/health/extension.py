@@ -10,6 +10,7 @@ and an item in `output/health.xml`, so a subscriber learns of it in their feed r
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +19,10 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings, check_writable_dir
+from newsmon.crawl.keeper import WalkKeeper
 from newsmon.health.baseline import Baseline, PastRun
 from newsmon.health.checks import RECOVERED, HealthFailure, evaluate, to_announce
+from newsmon.health.crosscheck import cross_check
 from newsmon.health.feed import HEALTH_FEED_NAME, write_health_feed
 from newsmon.health.report import (
     build_report,
@@ -75,6 +78,7 @@ class HealthAtClose:
         values = stats.get_stats() if stats is not None else {}
         now = datetime.now(UTC)
         unreadable = int(values.get("newsmon/articles/not_article", 0))
+        self._cross_check()
         metrics = self.health.observations.metrics(unreadable)
         new_items = int(values.get("newsmon/items/new", 0))
         history: list[PastRun] = []
@@ -126,6 +130,21 @@ class HealthAtClose:
             written = None
         for line in summary_lines(report, written):
             logger.info("%s", line)
+
+    def _cross_check(self) -> None:
+        """Compare the site's RSS with what the listing walks found (if the RSS was read)."""
+        keeper = self.crawler.get_extension(WalkKeeper)
+        if keeper is None or not self.health.config.enabled:
+            return
+        try:
+            result = cross_check(keeper, get_store(self.crawler).published_of)
+        except (StateStoreError, sqlite3.Error) as error:
+            logger.warning(
+                "the cross-check with the site's RSS could not read the store: %s", error
+            )
+            return
+        if result is not None:
+            self.health.observations.add_cross_check(*result)
 
     def _announce(self, failures: list[HealthFailure]) -> None:
         """One ERROR line per failed check, then fail the run."""

@@ -3,8 +3,9 @@
 The spider's page objects fall back quietly (JSON-LD, meta, markup, listing card) and record
 on each item which link of each chain gave each value, and where the page's markup and its
 own JSON-LD/meta disagree (the item's provenance). This middleware sums that up for the run,
-with the card source of every listing page (the same page object the spider reads, see
-`newsmon.crawl.pages`), when NEWSMON_HEALTH_ENABLED is on. It reads no page again.
+with the card source of every listing page as the spider announces it once the page is read
+to its end (the `listing_read` signal: after the app's data endpoint or the site's RSS, when
+the page itself had no cards), when NEWSMON_HEALTH_ENABLED is on. It reads no page again.
 Stats: `newsmon/health/audited`, `.../listings_audited`, `.../audit_errors`.
 """
 
@@ -18,8 +19,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response, TextResponse
 
-from newsmon.crawl.meta import LISTING_META
-from newsmon.crawl.pages import listing_page
+from newsmon.crawl.signals import listing_read
+from newsmon.extract.listing import CardsFound
 from newsmon.health.audit import audit_article, audit_listing
 from newsmon.health.run import RunHealth, run_health
 from newsmon.items import ArticleItem
@@ -40,13 +41,14 @@ class AuditMiddleware:
         health = run_health(crawler)
         if not health.config.enabled:
             raise NotConfigured("NEWSMON_HEALTH_ENABLED is off")
-        return cls(crawler, health)
+        middleware = cls(crawler, health)
+        crawler.signals.connect(middleware.listing_read, signal=listing_read)
+        return middleware
 
     def process_spider_output(
         self, response: Response | None, result: Iterable[Any]
     ) -> Iterable[Any]:
-        """Audit a listing page once, then each item of the callback's output."""
-        self._audit_listing(response)
+        """Audit each item of the callback's output."""
         for output in result:
             yield self._audit_item(output, response)
 
@@ -54,24 +56,17 @@ class AuditMiddleware:
         self, response: Response | None, result: AsyncIterator[Any]
     ) -> AsyncIterator[Any]:
         """The asynchronous twin of `process_spider_output`."""
-        self._audit_listing(response)
         async for output in result:
             yield self._audit_item(output, response)
 
-    def _audit_listing(self, response: Response | None) -> None:
-        if (
-            not isinstance(response, TextResponse)
-            or response.status != 200
-            or response.request is None
-            or not response.request.meta.get(LISTING_META)
-        ):
-            return
+    def listing_read(self, url: str, found: CardsFound) -> None:
+        """Count how a listing page's cards were found (its final read)."""
         try:
-            self.health.observations.add_listing(audit_listing(listing_page(response)))
+            self.health.observations.add_listing(audit_listing(url, found))
         except Exception:
             # The audit watches extraction; it must never be the thing that breaks a crawl.
             self._count("audit_errors")
-            logger.exception("could not audit listing page %s", response.url)
+            logger.exception("could not audit listing page %s", url)
             return
         self._count("listings_audited")
 

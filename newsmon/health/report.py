@@ -146,6 +146,12 @@ def build_report(
             "empty": metrics.get("listing/empty", (0, 0))[0],
             "cards": metrics.get("coverage/card_date", (0, 0))[1],
         },
+        # The cross-check with the site's RSS: its entries inside the walked time window, and
+        # how many of them the walk missed (both 0 when the RSS was not read).
+        "cross_check": {
+            "site_rss_entries": metrics.get("listing/missed", (0, 0))[1],
+            "missed": metrics.get("listing/missed", (0, 0))[0],
+        },
         "publish": {
             "feeds": _int(stats, "newsmon/publish/feeds"),
             "exported": _int(stats, "newsmon/publish/exported"),

@@ -73,19 +73,21 @@ class ArticleTables(Connection):
     ) -> RecordResult:
         """Store one crawled article: new, a new version of a known one, or unchanged.
 
-        The article is looked up by `canonical`, else by `fingerprint` (the same body at a
-        second URL is the same article). A new version is stored when the fingerprint or the
-        modified time differs from the latest version. Last seen, listings (`item.listings`)
-        and the URL are recorded in every case. For "new" and "updated" the item is stamped in
-        place (change, version, first_seen, and crawled_at if unset) and stored as stamped.
+        The article is looked up by `canonical`, else by the item's Ghost post id, else by
+        `fingerprint` (the same body at a second URL is the same article). A new version is
+        stored when the fingerprint or the modified time differs from the latest version. Last
+        seen, listings (`item.listings`), the URL and the Ghost post id are recorded in every
+        case. For "new" and "updated" the item is stamped in place (change, version,
+        first_seen, and crawled_at if unset) and stored as stamped.
         """
         now_db = to_db_time(now)
         modified_db = opt_db_time(item.modified)
         published_db = opt_db_time(item.published)
         with self._transaction() as conn:
-            article_id = self._find_article(conn, canonical, fingerprint, item.body)
+            article_id = self._find_article(conn, canonical, fingerprint, item)
             if article_id is None:
                 return self._insert_article(conn, item, canonical, fingerprint, now, now_db)
+            self._add_ghost_id(conn, article_id, item.ghost_id)
             first_seen_db, primary_url, latest = conn.execute(
                 "SELECT first_seen, canonical_url, latest_version FROM article WHERE id = ?",
                 (article_id,),
@@ -127,13 +129,17 @@ class ArticleTables(Connection):
             return RecordResult("updated", version, first_seen, article_id, version_id)
 
     def _find_article(
-        self, conn: sqlite3.Connection, canonical: str, fingerprint: str, body: str
+        self, conn: sqlite3.Connection, canonical: str, fingerprint: str, item: ArticleItem
     ) -> int | None:
-        """Return the id of the article stored under this URL, else of one with this body."""
+        """Return the id of the article stored under this URL or Ghost id, else this body's."""
         row = conn.execute(
             "SELECT article_id FROM article_url WHERE url = ?", (canonical,)
         ).fetchone()
-        if row is None and len(body.split()) >= BODY_MATCH_MIN_WORDS:
+        if row is None and item.ghost_id:
+            row = conn.execute(
+                "SELECT article_id FROM article_ghost_id WHERE ghost_id = ?", (item.ghost_id,)
+            ).fetchone()
+        if row is None and len(item.body.split()) >= BODY_MATCH_MIN_WORDS:
             row = conn.execute(
                 "SELECT article_id FROM version WHERE fingerprint = ? ORDER BY id LIMIT 1",
                 (fingerprint,),
@@ -182,6 +188,7 @@ class ArticleTables(Connection):
         conn.execute(
             "INSERT INTO article_url (url, article_id) VALUES (?, ?)", (canonical, article_id)
         )
+        self._add_ghost_id(conn, article_id, item.ghost_id)
         stamped = self._stamp(item, "new", 1, first_seen, now)
         version_id = self._insert_version(conn, article_id, 1, fingerprint, stamped)
         self._merge_listings(conn, article_id, item.listings, now_db)
@@ -225,6 +232,15 @@ class ArticleTables(Connection):
             " ON CONFLICT (article_id, slug) DO UPDATE SET last_seen = excluded.last_seen",
             [(article_id, slug, now_db, now_db) for slug in dict.fromkeys(slugs) if slug],
         )
+
+    @staticmethod
+    def _add_ghost_id(conn: sqlite3.Connection, article_id: int, ghost_id: str) -> None:
+        """Remember the article's Ghost post id (the first article to claim one keeps it)."""
+        if ghost_id:
+            conn.execute(
+                "INSERT OR IGNORE INTO article_ghost_id (ghost_id, article_id) VALUES (?, ?)",
+                (ghost_id, article_id),
+            )
 
     @staticmethod
     def _replace_tags(conn: sqlite3.Connection, article_id: int, slugs: Iterable[str]) -> None:
@@ -279,14 +295,48 @@ class ArticleTables(Connection):
 
     def known_urls(self, canonicals: Iterable[str]) -> set[str]:
         """Return those of `canonicals` under which an article is stored (one query)."""
-        wanted = list(dict.fromkeys(canonicals))
+        return self._present("article_url", "url", canonicals)
+
+    def known_ghost_ids(self, ghost_ids: Iterable[str]) -> set[str]:
+        """Return those of these Ghost post ids that a stored article carries (one query)."""
+        return self._present("article_ghost_id", "ghost_id", ghost_ids)
+
+    def _present(self, table: str, column: str, values: Iterable[str]) -> set[str]:
+        """Those of `values` found in `table`.`column` (names are this module's, never input)."""
+        wanted = [value for value in dict.fromkeys(values) if value]
         if not wanted:
             return set()
         placeholders = ",".join("?" * len(wanted))
         rows = self._connection().execute(
-            f"SELECT url FROM article_url WHERE url IN ({placeholders})", wanted
+            f"SELECT {column} FROM {table} WHERE {column} IN ({placeholders})", wanted
         )
         return {row[0] for row in rows}
+
+    def add_url(self, url: str, canonical: str) -> None:
+        """Record `url` as a further URL of the article stored under `canonical`.
+
+        A card's URL that led to a page whose own canonical link (or redirect) says otherwise
+        is known from then on, so the next run does not fetch the article again.
+        """
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO article_url (url, article_id)"
+                " SELECT ?, article_id FROM article_url WHERE url = ?",
+                (url, canonical),
+            )
+
+    def published_of(self, canonicals: Iterable[str]) -> dict[str, datetime]:
+        """Publication times of the stored articles under these URLs (those that have one)."""
+        wanted = list(dict.fromkeys(canonicals))
+        if not wanted:
+            return {}
+        placeholders = ",".join("?" * len(wanted))
+        rows = self._connection().execute(
+            "SELECT u.url, a.published FROM article_url u JOIN article a ON a.id = u.article_id"
+            f" WHERE u.url IN ({placeholders}) AND a.published IS NOT NULL",
+            wanted,
+        )
+        return {url: from_db_time(published) for url, published in rows}
 
     def newest_published(self) -> datetime | None:
         """Return the latest publication time among stored articles (UTC), None if none."""

@@ -116,5 +116,14 @@ MIGRATIONS: list[tuple[str, ...]] = [
             bound_at TEXT NOT NULL
         )""",
     ),
+    # 5: the Ghost post id of each article (the site RSS's guid): a second identity, so an
+    # article is recognised under another URL, and an RSS entry without fetching its page.
+    (
+        """CREATE TABLE article_ghost_id (
+            ghost_id TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES article (id) ON DELETE CASCADE
+        ) WITHOUT ROWID""",
+        "CREATE INDEX article_ghost_id_article ON article_ghost_id (article_id)",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

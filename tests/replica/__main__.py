@@ -1,6 +1,7 @@
 """Command line: `python -m tests.replica --port PORT [--host H] [--articles N] [--seed S]`.
 
-Also `--now ISO-TIME` (end of the timeline, for reproducible runs) and `--verbose`.
+Also `--now ISO-TIME` (end of the timeline, for reproducible runs), `--verbose`, and the modes
+(`--faults`, `--render`, `--drift`, `--listing`, `--hide-card`, `--site-rss`): see README.md.
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ def parse_now(text: str) -> datetime:
     if when.tzinfo is None:
         raise argparse.ArgumentTypeError(f"--now needs a UTC offset or Z: {text!r}")
     return when
+
+
+def listing_modes() -> tuple[str, ...]:
+    """The `--listing` modes (listings.py, imported only for its names)."""
+    from tests.replica.listings import MODES
+
+    return MODES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,11 +63,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--drift", action="store_true", help="markup changed as by a redesign (drift.py)"
     )
+    parser.add_argument(
+        "--listing",
+        choices=listing_modes(),
+        default="server",
+        help="listing pages redesigned: plain list, grid, CSS-module soup, cards only in the "
+        "app's data or behind its data endpoint, or no cards at all (listings.py)",
+    )
+    parser.add_argument(
+        "--hide-card",
+        action="store_true",
+        help="listings drop the third-newest News Feed article; the RSS still lists it",
+    )
+    parser.add_argument(
+        "--site-rss",
+        choices=("ok", "missing"),
+        default="ok",
+        help="missing: /news-archive/rss/ answers 404",
+    )
     return parser
 
 
 def build_hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
-    """Per-request hooks chosen on the command line: --faults, --render, --drift.
+    """Per-request hooks chosen on the command line: --faults, --render, --drift, --listing.
 
     Each mode lives in its own module with a `hooks(args, site) -> list[Hook]` function,
     imported only when the mode is asked for.
@@ -77,6 +103,10 @@ def build_hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
         from tests.replica import drift
 
         hooks += drift.hooks(args, site)
+    if args.listing != "server" or args.hide_card or args.site_rss != "ok":
+        from tests.replica import listings
+
+        hooks += listings.hooks(args, site)
     return hooks
 
 

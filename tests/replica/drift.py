@@ -25,21 +25,15 @@ before the redesign gets the new pages, not a 304.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import re
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 
 from tests.replica.content import Article, Site
-
-# The server's own freshness rule (If-None-Match wins over If-Modified-Since), reused so the
-# drifted pages answer conditional requests exactly as the site does.
-from tests.replica.server import Hook, Request, Response, _fresh
+from tests.replica.rewrite import MarkupRewrite
+from tests.replica.server import Hook, Request
 from tests.replica.writer import KYIV
 
-CONDITIONAL = ("If-None-Match", "If-Modified-Since")
-STASH = "X-Replica-Drift-"
 BODY_CLASS = re.compile(r'<body class="([\w-]+)">')
 ARTICLE_PATH = re.compile(r"^/([^/]+)/$")
 DATE_META = re.compile(r'<meta property="article:(?:published|modified)_time" content="[^"]*">\n?')
@@ -116,33 +110,15 @@ def drift_cards(page: str) -> str:
     return CARD.sub(card, page)
 
 
-class RedesignDrift(Hook):
+class RedesignDrift(MarkupRewrite):
     """Serve every HTML page in redesigned markup, with validators of the new bytes."""
 
     def __init__(self, site: Site) -> None:
+        super().__init__()
         self.site = site
-        self.since = datetime.now(UTC).replace(microsecond=0)
 
-    def before(self, request: Request) -> Response | None:
-        """Set conditional headers aside: the site must render the page, not answer 304."""
-        for name in CONDITIONAL:
-            value = request.headers.get(name)
-            if value is not None:
-                del request.headers[name]
-                request.headers[STASH + name] = value
-        return None
-
-    def after(self, request: Request, response: Response) -> Response:
-        """Drift an HTML page; answer 304 if the client already holds the drifted page."""
-        for name in CONDITIONAL:
-            value = request.headers.get(STASH + name)
-            if value is not None:
-                del request.headers[STASH + name]
-                request.headers[name] = value  # the request log reports what was sent
-        content_type = response.headers.get("Content-Type", "")
-        if response.status != 200 or not content_type.startswith("text/html"):
-            return response
-        page = response.body.decode("utf-8")
+    def rewrite(self, request: Request, page: str) -> str:
+        """Drift an article page's markup, and the cards of any page."""
         match = BODY_CLASS.search(page)
         template = match.group(1) if match else ""
         if template == "post-template":
@@ -150,15 +126,4 @@ class RedesignDrift(Hook):
             article = self.site.by_slug.get(slug.group(1)) if slug else None
             if article is not None:
                 page = drift_article(page, article)
-        page = drift_cards(page)
-        body = page.encode("utf-8")
-        headers = dict(response.headers)
-        headers["ETag"] = 'W/"' + hashlib.sha1(body).hexdigest()[:24] + '"'
-        modified = self.since
-        if "Last-Modified" in headers:
-            modified = max(modified, parsedate_to_datetime(headers["Last-Modified"]))
-        headers["Last-Modified"] = format_datetime(modified, usegmt=True)
-        if _fresh(request.headers, headers["ETag"], modified):
-            del headers["Content-Type"]
-            return Response(304, b"", headers)
-        return Response(200, body, headers)
+        return drift_cards(page)

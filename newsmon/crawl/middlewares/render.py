@@ -3,8 +3,10 @@
 - "auto" (default): every page is fetched over plain HTTP. A listing without article cards, or
   an article without headline or body (or whose body container is empty), whose HTML shows
   the marks of a client-rendered app (Next.js, Nuxt, an empty app root), is requested again
-  through scrapy-playwright, waiting for the cards or the body to appear. Every other page
-  stays plain HTTP.
+  through scrapy-playwright, waiting for the cards or the body to appear. A listing whose
+  cards are in the app's data (`__NEXT_DATA__`) or behind its data endpoint (which the spider
+  reads: one small request) is not: the spider asks for the browser itself
+  (`RENDER_WANTED_META`) only if that data gave no cards. Every other page stays plain HTTP.
 - "always": every listing and article page goes through the browser (and nothing else).
 - "never": no page does; this middleware is off and the browser is never loaded.
 
@@ -29,7 +31,13 @@ from scrapy_playwright.page import PageMethod
 
 from newsmon.config import NewsmonConfigError
 from newsmon.crawl.browser import BrowserUnavailable, first_line, wait_for_content
-from newsmon.crawl.meta import RENDER_FALLBACK_META, RENDER_META, PageKind, page_kind
+from newsmon.crawl.meta import (
+    RENDER_FALLBACK_META,
+    RENDER_META,
+    RENDER_WANTED_META,
+    PageKind,
+    page_kind,
+)
 from newsmon.crawl.pages import article_page, listing_page
 
 logger = logging.getLogger(__name__)
@@ -94,14 +102,21 @@ def has_app_marks(html: str) -> bool:
     return APP_MARKS.search(html) is not None
 
 
-def missing_content(kind: PageKind, response: HtmlResponse) -> str | None:
+def missing_content(
+    kind: PageKind, response: HtmlResponse, *, data_will_do: bool = True
+) -> str | None:
     """What the page object needs and does not find in this HTML, or None if nothing.
 
     The page object is the response's own (see `newsmon.crawl.pages`): the spider reads what
-    this check already found instead of reading the page again.
+    this check already found instead of reading the page again. A listing whose cards are
+    behind its app's data endpoint lacks nothing a browser must add (`data_will_do`), unless
+    the spider already found that data empty.
     """
     if kind == "listing":
-        return None if listing_page(response).cards() else "no article cards"
+        listing = listing_page(response)
+        if listing.cards() or (data_will_do and listing.data_url()):
+            return None
+        return "no article cards"
     page = article_page(response)
     if not page.title():
         return "no headline"
@@ -144,11 +159,12 @@ class RenderMiddleware:
         return cls(crawler, mode)
 
     def process_request(self, request: Request) -> None:
-        """In "always" mode, send every listing and article page to the browser."""
-        if self.mode != "always" or request.meta.get("playwright") or self.unavailable:
+        """Send to the browser every page ("always" mode), or the ones the spider asks for."""
+        if request.meta.get("playwright") or self.unavailable:
             return
+        wanted = self.mode == "always" or bool(request.meta.get(RENDER_WANTED_META))
         kind = page_kind(request.meta)
-        if kind is not None:
+        if wanted and kind is not None:
             self._count("requested")
             request.meta.update(self._browser_meta(kind))
 
@@ -202,6 +218,8 @@ class RenderMiddleware:
             for key, value in request.meta.items()
             if not key.startswith("playwright") and key not in (RENDER_META, RENDER_FALLBACK_META)
         }
+        if RENDER_WANTED_META in meta:
+            meta[RENDER_WANTED_META] = False  # asked for and failed: plain HTML, once
         return request.replace(meta=meta, dont_filter=True)
 
     def _rendered(self, request: Request, response: Response) -> Response:
@@ -212,7 +230,9 @@ class RenderMiddleware:
             return response
         self._count("rendered")
         kind: PageKind = request.meta[RENDER_META]
-        missing = missing_content(kind, response)
+        missing = missing_content(
+            kind, response, data_will_do=not request.meta.get(RENDER_WANTED_META)
+        )
         if missing is not None:
             self._count("incomplete")
             logger.warning("rendered %s still has %s: %s", kind, missing, response.url)

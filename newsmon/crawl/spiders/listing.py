@@ -9,44 +9,49 @@ Incremental by default (see `newsmon.crawl.walks` for why it is safe):
 A listing's first walk, and the walk after one that did not complete, visit every page up to
 NEWSMON_MAX_PAGES. What earlier runs left, and the books of this run's walks, are kept by the
 `WalkKeeper` extension; the spider only decides what to fetch.
+
+A listing page's cards come from the page object's chain (`newsmon.extract.listing`); when
+the page gives none, the spider goes on along it: the app's data endpoint, then the browser
+(`RENDER_WANTED_META`), then for the News Feed the site's RSS (`siterss.SiteRssSpider`, which
+also reads that RSS on every News Feed run). Following the cards and reading the articles is
+`articles.ArticleSpider`'s part.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings
-from newsmon.crawl.http import http_status
-from newsmon.crawl.keeper import WalkKeeper
+from newsmon.crawl.http import failure_words, http_status
 from newsmon.crawl.meta import (
-    ARTICLE_META,
-    CARD_ARG,
+    APP_DATA_META,
     CONDITIONAL_META,
+    CONTENT_TYPES_META,
     LISTING_META,
+    RENDER_WANTED_META,
     VALIDATORS_META,
 )
-from newsmon.crawl.pages import article_page, forget, listing_page
+from newsmon.crawl.pages import forget, listing_page
+from newsmon.crawl.spiders.siterss import SiteRssSpider
 from newsmon.crawl.walks import Validators
-from newsmon.extract.article import NotAnArticle
-from newsmon.extract.listing import ListingCard, ListingPage
-from newsmon.extract.normalize.urls import canonical_url, is_on_site
-from newsmon.items import ArticleItem
+from newsmon.extract.listing import ListingPage, endpoint_cards, endpoint_next_page
+from newsmon.extract.normalize.urls import is_on_site
 from newsmon.run.settings_check import check_settings
 
 logger = logging.getLogger(__name__)
 
 # Without rel=next, a page with at least this many cards is taken as full: try the next one.
 GUESS_NEXT_MIN_CARDS = 10
+# What the app's data endpoint answers.
+JSON_TYPES = ("application/json",)
 
 
 def listing_url(base_url: str, slug: str, page: int = 1) -> str:
@@ -55,15 +60,13 @@ def listing_url(base_url: str, slug: str, page: int = 1) -> str:
     return root if page <= 1 else f"{root}page/{page}/"
 
 
-class ListingSpider(scrapy.Spider):
+class ListingSpider(SiteRssSpider):
     """Base of the newsfeed and tags spiders: the listings to walk are the only difference."""
 
-    base_url: str
-    max_pages: int
     allowed_domains: list[str]
-    slugs: list[str]
     revisit_hours: float
     force_full_walk: bool
+    may_render: bool
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -87,6 +90,8 @@ class ListingSpider(scrapy.Spider):
         if spider.revisit_hours < 0:
             raise NewsmonConfigError("NEWSMON_REVISIT_HOURS must be 0 (no revisits) or more")
         spider.force_full_walk = settings.getbool("NEWSMON_FULL_WALK", False)
+        # The render middleware checks the value; "never" means no browser to ask for.
+        spider.may_render = str(settings.get("NEWSMON_RENDER", "auto")).strip().lower() != "never"
         # Resolved now so a bad tag list stops the crawl before any request.
         spider.slugs = spider.listing_slugs()
         return spider
@@ -95,28 +100,29 @@ class ListingSpider(scrapy.Spider):
         """The listings (tag slugs) this spider walks."""
         raise NotImplementedError
 
-    @property
-    def walks(self) -> WalkKeeper:
-        """The crawl's WalkKeeper (newsmon's settings always enable one)."""
-        keeper = self.crawler.get_extension(WalkKeeper)
-        if keeper is None:
-            raise NewsmonConfigError("EXTENSIONS must enable a WalkKeeper for listing spiders")
-        return keeper
-
     async def start(self) -> AsyncIterator[Request]:
         """Request page 1 of every listing, then revisit the recent known articles."""
         # Chosen before the first request: Scrapy reads this generator lazily, and articles
         # this run stores meanwhile would be revisited in the same run (a second request each).
         revisits = self.walks.revisit_urls(self.slugs, self.revisit_hours)
+        # Every walk starts before the first answer can arrive: the site's RSS reports to the
+        # News Feed's walk.
+        firsts = []
         for slug in self.slugs:
             url = listing_url(self.base_url, slug)
             walk = self.walks.start_walk(slug, url, force_full=self.force_full_walk)
             if walk.full:
                 self._count("listings/full_walks")
                 logger.debug("listing %r: full walk (up to %d pages)", slug, self.max_pages)
-            yield self.listing_request(
-                slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
+            firsts.append(
+                self.listing_request(
+                    slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
+                )
             )
+        if self.reads_site_rss():
+            yield self.site_rss_request()
+        for request in firsts:
+            yield request
         for url in revisits:
             yield self.revisit_request(url)
 
@@ -159,107 +165,107 @@ class ListingSpider(scrapy.Spider):
         listing = listing_page(response)
         self._count("listings/pages")
         try:
-            yield from self.follow_cards(response, listing, slug, page)
+            yield from self.read_listing(response, listing, slug, page)
         finally:
             forget(response)
 
-    def follow_cards(
+    def read_listing(
         self, response: TextResponse, listing: ListingPage, slug: str, page: int
     ) -> Iterator[Request]:
-        """The requests a readable listing page leads to: new articles, then the next page."""
-        cards = listing.cards()
-        if not cards:
-            self._count("listings/empty")
-            # Likely broken markup: do not let validators vouch for a page we could not read.
-            self.walks.listing_failed(slug, f"page {page} has no article cards")
-            logger.warning("listing page has no article cards: %s", response.url)
+        """Follow the page's cards; without any, go on along the chain past the page."""
+        found = listing.found()
+        if found.cards:
+            self.walks.page_fetched(slug, response)
+            next_url = listing.next_url() or self.guess_next_page(listing, slug, page)
+            yield from self.follow_cards(found, response.url, slug, page, next_url)
             return
-        self.walks.page_fetched(slug, response)
-        on_site = []
-        for card in cards:
-            if not is_on_site(card.url, self.base_url):
-                self._count("articles/offsite_link")
-                continue
-            on_site.append((card, canonical_url(card.url, self.base_url)))
-        known = self.walks.known([key for _, key in on_site])
-        for card, key in on_site:
-            if key in known:
-                self._count("articles/known")
-                self.walks.card_of_known_article(key, slug)
-            elif self.walks.card_of_new_article(key, slug):
-                yield self.article_request(card, key)
-        if page >= self.max_pages:
+        data_url = listing.data_url()
+        if (
+            data_url is not None
+            and is_on_site(data_url, self.base_url)
+            # Asked the browser already (whatever it could do): the data gave nothing before.
+            and RENDER_WANTED_META not in response.meta
+        ):
+            # Client-rendered: the app's data is one small request, a browser ten seconds.
+            self._count("listings/app_data_requested")
+            yield self.app_data_request(slug, page, response.url, data_url, listing)
             return
-        if not self.walks.walk(slug).full and all(key in known for _, key in on_site):
-            self._count("listings/stopped_at_known")
-            logger.debug("listing %r page %d holds only known articles: walk ends", slug, page)
-            return
-        next_url = listing.next_url() or self.guess_next_page(listing, slug, page, len(cards))
-        if next_url and is_on_site(next_url, self.base_url):
-            walk = self.walks.walk(slug)
-            yield self.listing_request(slug, page + 1, next_url, conditional=not walk.full)
+        yield from self.cards_missing(slug, page, response.url)
 
-    def guess_next_page(
-        self, listing: ListingPage, slug: str, page: int, card_count: int
-    ) -> str | None:
+    def app_data_request(
+        self, slug: str, page: int, page_url: str, data_url: str, listing: ListingPage
+    ) -> Request:
+        """The request for a listing page's data at the app's endpoint (/_next/data/...json)."""
+        return Request(
+            data_url,
+            callback=self.parse_app_data,
+            errback=self.app_data_failed,
+            cb_kwargs={
+                "slug": slug,
+                "page": page,
+                "page_url": page_url,
+                "next_url": listing.next_url() or "",
+                "paginated": listing.declares_pagination(),
+            },
+            dont_filter=True,
+            meta={LISTING_META: slug, APP_DATA_META: True, CONTENT_TYPES_META: JSON_TYPES},
+        )
+
+    def parse_app_data(
+        self,
+        response: Response,
+        slug: str,
+        page: int,
+        page_url: str,
+        next_url: str,
+        paginated: bool,
+    ) -> Iterator[Request]:
+        """Follow the cards of a listing page's app data; without any, ask for a browser."""
+        text = response.text if isinstance(response, TextResponse) else ""
+        found = endpoint_cards(text, page_url)
+        if not found.cards:
+            logger.warning("the app's data of listing page %s has no cards", page_url)
+            yield from self.app_data_empty(slug, page, page_url)
+            return
+        # The page's own validators do not change with its data: fetch it in full next time.
+        self.walks.page_read(slug, page_url, (None, None))
+        if not next_url:
+            next_url = endpoint_next_page(text, page_url) or ""
+        if not next_url and not paginated and len(found.cards) >= GUESS_NEXT_MIN_CARDS:
+            next_url = listing_url(self.base_url, slug, page + 1)
+        yield from self.follow_cards(found, page_url, slug, page, next_url or None)
+
+    def app_data_failed(self, failure: Failure) -> Iterator[Request]:
+        """The app's data could not be fetched: go on along the chain."""
+        request = failure.request  # type: ignore[attr-defined]
+        logger.warning("the app's data %s %s", request.url, failure_words(failure))
+        kwargs = request.cb_kwargs
+        yield from self.app_data_empty(kwargs["slug"], kwargs["page"], kwargs["page_url"])
+
+    def app_data_empty(self, slug: str, page: int, page_url: str) -> Iterator[Request]:
+        """The app's data gave no cards: the browser's turn, if there is one, else the RSS's."""
+        if self.may_render:
+            self._count("listings/render_wanted")
+            yield Request(
+                page_url,
+                callback=self.parse_listing,
+                errback=self.listing_failed,
+                cb_kwargs={"slug": slug, "page": page},
+                dont_filter=True,
+                meta={LISTING_META: slug, RENDER_WANTED_META: True},
+            )
+            return
+        yield from self.cards_missing(slug, page, page_url)
+
+    def guess_next_page(self, listing: ListingPage, slug: str, page: int) -> str | None:
         """/page/N+1/ when the page declares no pagination at all but looks full.
 
         The site's pages carry rel="next"/"prev"; a last page has "prev" only, so a missing
         "next" there means the end. Guessing is for a redesign that drops those links.
         """
-        if listing.declares_pagination() or card_count < GUESS_NEXT_MIN_CARDS:
+        if listing.declares_pagination() or len(listing.cards()) < GUESS_NEXT_MIN_CARDS:
             return None
         return listing_url(self.base_url, slug, page + 1)
-
-    def article_request(self, card: ListingCard, key: str) -> Request:
-        """The request for one card's article."""
-        return Request(
-            card.url,
-            callback=self.parse_article,
-            errback=self.article_failed,
-            cb_kwargs={CARD_ARG: card, "key": key},
-            meta={ARTICLE_META: key},
-        )
-
-    def revisit_request(self, url: str) -> Request:
-        """A conditional request for a known article: a 304 means it did not change."""
-        self._count("revisits/requested")
-        return Request(
-            url,
-            callback=self.parse_revisit,
-            errback=self.revisit_failed,
-            cb_kwargs={"key": url},
-            meta={ARTICLE_META: url, CONDITIONAL_META: True},
-            # A revisit is deliberate: never dropped as a duplicate of a card's request.
-            dont_filter=True,
-        )
-
-    def parse_revisit(self, response: Response, key: str) -> Iterator[ArticleItem]:
-        """Hand a changed page to parse_article; a 304 is counted and yields nothing."""
-        if response.status == 304:
-            self._count("revisits/not_modified")
-            return
-        self._count("revisits/fetched")
-        yield from self.parse_article(response, None, key)
-
-    def parse_article(
-        self, response: Response, card: ListingCard | None, key: str
-    ) -> Iterator[ArticleItem]:
-        """Turn an article page into an item; a page that is not an article is counted."""
-        if not isinstance(response, TextResponse):
-            self._drop_page(response.url, "not HTML", key)
-            return
-        try:
-            item = article_page(response).to_item()
-        except NotAnArticle as error:
-            self._drop_page(response.url, error.reason, key)
-            return
-        finally:
-            forget(response)
-        item.listings = self.walks.listings_of(key)
-        item.crawled_at = datetime.now(UTC)
-        self._count("articles/extracted")
-        yield item
 
     def listing_failed(self, failure: Failure) -> None:
         """Report a listing that could not be fetched; the other listings go on."""
@@ -282,36 +288,3 @@ class ListingSpider(scrapy.Spider):
             self._count("listings/failed")
             self.walks.listing_failed(slug, f"page {page} could not be fetched")
             logger.error("listing %r failed at %s: %s", slug, request.url, failure.value)
-
-    def revisit_failed(self, failure: Failure) -> None:
-        """Report a revisit that failed; the article stays as stored, the next run tries again."""
-        self._report_failure(failure, "revisits", "revisit failed")
-
-    def article_failed(self, failure: Failure) -> None:
-        """Report an article that could not be fetched; the crawl goes on."""
-        key = failure.request.meta.get(ARTICLE_META)  # type: ignore[attr-defined]
-        if key is not None:
-            self.walks.article_failed(key, "an article could not be fetched")
-        self._report_failure(failure, "articles", "article not fetched")
-
-    def _report_failure(self, failure: Failure, kind: str, words: str) -> None:
-        """Count a failed request under `kind` (by HTTP status if it got one) and log it."""
-        request = failure.request  # type: ignore[attr-defined]
-        status = http_status(failure)
-        if status is not None:
-            self._count(f"{kind}/http_{status}")
-            logger.warning("%s: HTTP %s at %s", words, status, request.url)
-        else:
-            self._count(f"{kind}/failed")
-            logger.warning("%s: %s at %s", words, failure.value, request.url)
-
-    def _drop_page(self, url: str, reason: str, key: str) -> None:
-        """A page that is not an article: counted, logged, and done with."""
-        self.walks.article_done(key)
-        self._count("articles/not_article")
-        self._count(f"articles/not_article/{reason.replace(' ', '_')}")
-        logger.warning("not an article (%s): %s", reason, url)
-
-    def _count(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsmon/{key}")

@@ -7,9 +7,17 @@ from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-from newsmon.site import is_http_url
+from newsmon.site import is_http_url, is_slug
 
-__all__ = ["article_slug", "canonical_url", "is_http_url", "is_on_site", "strip_tracking"]
+__all__ = [
+    "SITE_ROUTES",
+    "article_slug",
+    "canonical_url",
+    "is_article_path",
+    "is_http_url",
+    "is_on_site",
+    "strip_tracking",
+]
 
 # Query parameters that only say where a click came from; the page is the same without them.
 TRACKING_PARAMS = frozenset(
@@ -40,14 +48,32 @@ TRACKING_PARAMS = frozenset(
     }
 )
 TRACKING_PREFIXES = ("utm_",)
+# Query parameters a CDN or a cache-buster adds: Cloudflare's bot-challenge tokens
+# (`__cf_chl_tk`, `__cf_chl_jschl_tk__`, `__cf_chl_captcha_tk__`, `__cf_chl_managed_tk__`,
+# `__cf_chl_rt_tk`, `__cf_chl_f_tk`, ...; FACTS.md saw them in 2022 crawls) and the usual
+# cache-busting names. The page behind them is the same.
+CDN_PARAMS = frozenset({"_", "cb", "cachebust", "cachebuster", "cache_bust", "cache_buster"})
+CDN_PREFIXES = ("__cf_chl_", "cf_chl_", "__cf_", "nocache", "no_cache")
 
-# WordPress-era (2021-22) section permalinks; the site still serves them as the bare /<slug>/.
-LEGACY_SECTIONS = frozenset({"news-feed", "uncategorized", "national", "regional", "hot-topic"})
-
-# First path segments that are listings or site pages, never an article slug.
-NON_ARTICLE_ROOTS = frozenset(
-    {"tag", "author", "page", "news-archive", "membership", "rss", "feed", "_next", "content"}
+# The site's own routes: the first path segment of every URL that is not an article. Ghost's
+# routes (tag, author, page, p for previews, rss, ghost for the admin, content and assets for
+# files, members, email, r and webmentions from its robots.txt), the Next.js front end's
+# (_next), Cloudflare's (cdn-cgi), and the site's single-word pages (FACTS.md and the pages its
+# menus link to).
+GHOST_ROUTES = frozenset(
+    {"tag", "author", "page", "p", "rss", "feed", "ghost", "content", "assets", "members"}
+    | {"email", "r", "webmentions", "amp", "sitemap", "unsubscribe", "subscribe"}
 )
+FRONT_END_ROUTES = frozenset({"_next", "cdn-cgi", "api", "static", "search"})
+SITE_PAGES = frozenset(
+    {"news-archive", "membership", "about", "team", "contacts", "contact", "advertising"}
+    | {"jobs", "careers", "store", "shop", "newsletters", "newsletter", "privacy-policy"}
+    | {"terms-of-use", "editorial-guidelines", "support", "donate", "signin", "signup"}
+    | {"account", "login", "events", "podcasts", "merch"}
+)
+SITE_ROUTES = GHOST_ROUTES | FRONT_END_ROUTES | SITE_PAGES
+# Ghost's AMP version of an article is /<slug>/amp/.
+AMP = "amp"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SLASHES = re.compile(r"/{2,}")
@@ -60,9 +86,14 @@ def _bare_host(host: str) -> str:
 
 
 def _is_tracking(raw_pair: str) -> bool:
-    """Tell whether one raw `key=value` query pair is a tracking parameter."""
+    """Tell whether one raw `key=value` query pair is a tracking, CDN or cache-busting one."""
     key = unquote_plus(raw_pair.partition("=")[0]).lower()
-    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+    return (
+        key in TRACKING_PARAMS
+        or key in CDN_PARAMS
+        or key.startswith(TRACKING_PREFIXES)
+        or key.startswith(CDN_PREFIXES)
+    )
 
 
 def _drop_tracking(query: str) -> str:
@@ -87,12 +118,40 @@ def _split_absolute(url: str) -> SplitResult:
     return urlsplit(url.strip())
 
 
+def is_article_path(path: str) -> bool:
+    """Tell whether a path of the site is an article's: one slug segment, not a site route."""
+    segments = [s for s in path.split("/") if s]
+    return len(segments) == 1 and _is_article_slug(segments[0])
+
+
+def _is_article_slug(segment: str) -> bool:
+    """A path segment that can be an article's slug: a Ghost slug that names no site route."""
+    return is_slug(segment) and segment not in SITE_ROUTES
+
+
+def _article_segments(segments: list[str]) -> list[str]:
+    """Map the legacy two-segment forms of an article URL of the site to its one segment.
+
+    `/<section>/<slug>/` whose first segment is not a route of the site is a legacy
+    (WordPress-era, 2021-22) section permalink of `<slug>`: the site had more sections than
+    anyone listed, and still serves them all as `/<slug>/`. `/<slug>/amp/` is Ghost's AMP copy.
+    """
+    if len(segments) != 2:
+        return segments
+    first, second = segments
+    if second == AMP and _is_article_slug(first):
+        return [first]
+    if is_slug(first.lower()) and first.lower() not in SITE_ROUTES and _is_article_slug(second):
+        return [second]
+    return segments
+
+
 def _canonical_path(path: str, *, on_site: bool) -> str:
     """Collapse slashes, map legacy section permalinks, and end with exactly one slash."""
     path = _SLASHES.sub("/", path or "/")
     segments = [s for s in path.split("/") if s]
-    if on_site and len(segments) == 2 and segments[0] in LEGACY_SECTIONS:
-        segments = segments[1:]
+    if on_site:
+        segments = _article_segments(segments)
     if not segments:
         return "/"
     joined = "/" + "/".join(segments)
@@ -118,7 +177,10 @@ def canonical_url(url: str, site: str) -> str:
         scheme = site_parts.scheme.lower()
         netloc = _netloc(_bare_host(site_parts.hostname or ""), site_parts.port, scheme)
     path = _canonical_path(parts.path, on_site=on_site)
-    return urlunsplit((scheme, netloc, path, _drop_tracking(parts.query), ""))
+    # A Ghost article page has no query of its own: whatever follows "?" on one (tracking,
+    # CDN tokens, names nobody listed yet) is not part of its identity.
+    query = "" if on_site and is_article_path(path) else _drop_tracking(parts.query)
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def strip_tracking(url: str) -> str:
@@ -141,7 +203,5 @@ def article_slug(url: str, site: str) -> str | None:
     """Return the slug of an on-site article URL (`/<slug>/`, legacy forms too), else None."""
     if not is_on_site(url, site):
         return None
-    segments = [s for s in urlsplit(canonical_url(url, site)).path.split("/") if s]
-    if len(segments) != 1 or segments[0] in NON_ARTICLE_ROOTS or "." in segments[0]:
-        return None
-    return segments[0]
+    path = urlsplit(canonical_url(url, site)).path
+    return path.strip("/") if is_article_path(path) else None

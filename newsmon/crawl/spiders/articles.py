@@ -1,0 +1,190 @@
+"""The article side of a listing walk: a read listing page's cards, and the articles they lead to.
+
+`ArticleSpider` is the base of the listing spiders. It follows the cards of a listing page
+once they are found (whatever source of the chain found them), announces the page's final
+read with the `listing_read` signal (health counts its card source), and fetches and reads
+articles, revisits included. How listing pages are requested and read is its subclasses'
+business (`newsmon.crawl.spiders.listing`, `newsmon.crawl.spiders.siterss`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import scrapy
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from newsmon.config import NewsmonConfigError
+from newsmon.crawl.http import http_status
+from newsmon.crawl.keeper import WalkKeeper
+from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META
+from newsmon.crawl.pages import article_page, forget
+from newsmon.crawl.signals import listing_read
+from newsmon.crawl.walks import Validators
+from newsmon.extract.article import NotAnArticle
+from newsmon.extract.listing import NO_CARDS, CardsFound, ListingCard
+from newsmon.extract.normalize.urls import canonical_url, is_on_site
+from newsmon.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+
+class ArticleSpider(scrapy.Spider):
+    """Follow a listing page's cards to their articles; read articles and revisits."""
+
+    base_url: str
+    max_pages: int
+    slugs: list[str]
+
+    @property
+    def walks(self) -> WalkKeeper:
+        """The crawl's WalkKeeper (newsmon's settings always enable one)."""
+        keeper = self.crawler.get_extension(WalkKeeper)
+        if keeper is None:
+            raise NewsmonConfigError("EXTENSIONS must enable a WalkKeeper for listing spiders")
+        return keeper
+
+    def listing_request(
+        self,
+        slug: str,
+        page: int,
+        url: str,
+        *,
+        conditional: bool = False,
+        validators: Validators | None = None,
+    ) -> Request:
+        """A request for one listing page (the subclass knows how to read one)."""
+        raise NotImplementedError
+
+    def cards_missing(self, slug: str, page: int, url: str) -> Iterator[Request]:
+        """A listing page gave no cards by any source of the chain: an empty listing."""
+        self.listing_empty(slug, page, url)
+        return iter(())
+
+    def listing_empty(self, slug: str, page: int, url: str) -> None:
+        """A listing page gave no cards by any source: counted, logged, the walk incomplete."""
+        self._count("listings/empty")
+        # Likely broken markup: do not let validators vouch for a page we could not read.
+        self.walks.listing_failed(slug, f"page {page} has no article cards")
+        logger.warning("listing page has no article cards: %s", url)
+        self.announce(url, CardsFound(NO_CARDS))
+
+    def announce(self, url: str, found: CardsFound) -> None:
+        """Tell the crawl (health) how a listing page's cards were found in the end."""
+        self.crawler.signals.send_catch_log(signal=listing_read, url=url, found=found)
+
+    def follow_cards(
+        self, found: CardsFound, page_url: str, slug: str, page: int, next_url: str | None
+    ) -> Iterator[Request]:
+        """The requests a read listing page leads to: new articles, then the next page."""
+        self.announce(page_url, found)
+        cards = found.cards
+        on_site = []
+        for card in cards:
+            if not is_on_site(card.url, self.base_url):
+                self._count("articles/offsite_link")
+                continue
+            on_site.append((card, canonical_url(card.url, self.base_url)))
+        self.walks.cards_seen(slug, [(key, card.published) for card, key in on_site])
+        known = self.walks.known([key for _, key in on_site])
+        for card, key in on_site:
+            if key in known:
+                self._count("articles/known")
+                self.walks.card_of_known_article(key, slug)
+            elif self.walks.card_of_new_article(key, slug):
+                yield self.article_request(card, key)
+        if page >= self.max_pages:
+            return
+        if not self.walks.walk(slug).full and all(key in known for _, key in on_site):
+            self._count("listings/stopped_at_known")
+            logger.debug("listing %r page %d holds only known articles: walk ends", slug, page)
+            return
+        if next_url and is_on_site(next_url, self.base_url):
+            walk = self.walks.walk(slug)
+            yield self.listing_request(slug, page + 1, next_url, conditional=not walk.full)
+
+    def article_request(self, card: ListingCard, key: str) -> Request:
+        """The request for one card's article."""
+        return Request(
+            card.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={CARD_ARG: card, "key": key},
+            meta={ARTICLE_META: key},
+        )
+
+    def revisit_request(self, url: str) -> Request:
+        """A conditional request for a known article: a 304 means it did not change."""
+        self._count("revisits/requested")
+        return Request(
+            url,
+            callback=self.parse_revisit,
+            errback=self.revisit_failed,
+            cb_kwargs={"key": url},
+            meta={ARTICLE_META: url, CONDITIONAL_META: True},
+            # A revisit is deliberate: never dropped as a duplicate of a card's request.
+            dont_filter=True,
+        )
+
+    def parse_revisit(self, response: Response, key: str) -> Iterator[ArticleItem]:
+        """Hand a changed page to parse_article; a 304 is counted and yields nothing."""
+        if response.status == 304:
+            self._count("revisits/not_modified")
+            return
+        self._count("revisits/fetched")
+        yield from self.parse_article(response, None, key)
+
+    def parse_article(
+        self, response: Response, card: ListingCard | None, key: str
+    ) -> Iterator[ArticleItem]:
+        """Turn an article page into an item; a page that is not an article is counted."""
+        if not isinstance(response, TextResponse):
+            self._drop_page(response.url, "not HTML", key)
+            return
+        try:
+            item = article_page(response).to_item()
+        except NotAnArticle as error:
+            self._drop_page(response.url, error.reason, key)
+            return
+        finally:
+            forget(response)
+        item.listings = self.walks.listings_of(key)
+        item.crawled_at = datetime.now(UTC)
+        self._count("articles/extracted")
+        yield item
+
+    def revisit_failed(self, failure: Failure) -> None:
+        """Report a revisit that failed; the article stays as stored, the next run tries again."""
+        self._report_failure(failure, "revisits", "revisit failed")
+
+    def article_failed(self, failure: Failure) -> None:
+        """Report an article that could not be fetched; the crawl goes on."""
+        key = failure.request.meta.get(ARTICLE_META)  # type: ignore[attr-defined]
+        if key is not None:
+            self.walks.article_failed(key, "an article could not be fetched")
+        self._report_failure(failure, "articles", "article not fetched")
+
+    def _report_failure(self, failure: Failure, kind: str, words: str) -> None:
+        """Count a failed request under `kind` (by HTTP status if it got one) and log it."""
+        request = failure.request  # type: ignore[attr-defined]
+        status = http_status(failure)
+        if status is not None:
+            self._count(f"{kind}/http_{status}")
+            logger.warning("%s: HTTP %s at %s", words, status, request.url)
+        else:
+            self._count(f"{kind}/failed")
+            logger.warning("%s: %s at %s", words, failure.value, request.url)
+
+    def _drop_page(self, url: str, reason: str, key: str) -> None:
+        """A page that is not an article: counted, logged, and done with."""
+        self.walks.article_done(key)
+        self._count("articles/not_article")
+        self._count(f"articles/not_article/{reason.replace(' ', '_')}")
+        logger.warning("not an article (%s): %s", reason, url)
+
+    def _count(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newsmon/{key}")

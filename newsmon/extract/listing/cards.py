@@ -1,0 +1,247 @@
+"""Listing cards: what one card says, the sources a card can come from, and reading a card.
+
+A card is read from its container, whatever the markup: the headline link gives the URL and
+the title, and the rest of the container the date (a `<time datetime>`, else a visible
+"Nov 27, 2026, 1:52 PM" in Kyiv time), the primary tag (a `/tag/` link), the byline ("by ..."
+or `/author/` links) and the excerpt (the longest paragraph).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from parsel import Selector
+
+from newsmon.extract.normalize.dates import parse_card_date, parse_visible_date
+from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.normalize.urls import is_article_path, strip_tracking
+
+# The sources of a listing's cards, in the order they are tried; each is counted in health
+# (`source/cards/<name>`), so a redesign shows as a change of source.
+MARKUP = "markup"  # the 2025 card markup: article.js-card.archiveCard
+THEME_2023 = "links"  # the 2023 theme's headline links, h3 > a
+HEADLINES = "headlines"  # markup-independent: headline links to articles in the main content
+NEXT_DATA = "next-data"  # the app's data in the page (__NEXT_DATA__)
+NEXT_DATA_ENDPOINT = "next-data-endpoint"  # the app's data endpoint (/_next/data/...json)
+SITE_RSS = "site-rss"  # the site's own RSS, for the News Feed only
+NO_CARDS = "none"
+CARD_SOURCES = (MARKUP, THEME_2023, HEADLINES, NEXT_DATA, NEXT_DATA_ENDPOINT, SITE_RSS)
+
+# 2025 markup: each card is article.js-card.archiveCard with the publish time in
+# data-archive-id. Parts of a listing page that hold links to articles that are not cards of
+# this listing: side boxes may reuse the card markup for other articles.
+CHROME_ANCESTORS = "ancestor::aside or ancestor::nav or ancestor::header or ancestor::footer"
+CARD_XPATH = (
+    "//article[contains(concat(' ', normalize-space(@class), ' '), ' archiveCard ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' js-card ')]"
+    f"[not({CHROME_ANCESTORS})]"
+)
+_EXCERPT_HINTS = ("description", "excerpt", "dek", "summary", "standfirst", "lede")
+_AUTHOR_HINTS = ("author", "byline")
+
+
+@dataclass(frozen=True)
+class ListingCard:
+    """One article card of a listing page, with what the card itself says."""
+
+    url: str
+    title: str = ""
+    published: datetime | None = None
+    primary_tag: str = ""
+    author: str = ""
+    excerpt: str = ""
+    ghost_id: str = ""
+    """The Ghost post id, when the card's source names it (the site's RSS, the app's data)."""
+
+
+@dataclass(frozen=True)
+class CardsFound:
+    """The cards of one listing page and the source that gave them."""
+
+    source: str
+    """One of CARD_SOURCES, or "none"."""
+
+    cards: list[ListingCard] = field(default_factory=list)
+    """In page order, one per article."""
+
+
+def unique(cards: list[ListingCard]) -> list[ListingCard]:
+    """The cards without repeats of a URL (the first card of an article wins)."""
+    kept: dict[str, ListingCard] = {}
+    for card in cards:
+        kept.setdefault(card.url, card)
+    return list(kept.values())
+
+
+def article_url(href: str | None, page_url: str) -> str | None:
+    """The absolute URL of an href if it is an article of the page's site (`/<slug>/`)."""
+    if not href or not href.strip():
+        return None
+    try:
+        url = strip_tracking(urljoin(page_url, href.strip()))
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or host_of(url) != host_of(page_url):
+        return None
+    return url if is_article_path(parts.path) else None
+
+
+def host_of(url: str) -> str:
+    """The host of a URL, lower-cased, without `www.`."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower().removeprefix("www.")
+
+
+def markup_cards(selector: Selector, page_url: str) -> list[ListingCard]:
+    """Cards of the 2025 markup: article.js-card.archiveCard outside the page chrome."""
+    cards = []
+    for node in selector.xpath(CARD_XPATH):
+        card = _markup_card(node, page_url)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _markup_card(node: Selector, page_url: str) -> ListingCard | None:
+    href = (
+        node.css("h3.archiveCard__title a.archiveCard__link::attr(href)").get()
+        or node.css("a.archiveCard__link::attr(href)").get()
+        or node.xpath(".//h3//a/@href | .//h2//a/@href").get()
+        or next(
+            (h for h in node.xpath(".//a/@href").getall() if article_url(h, page_url)),
+            None,
+        )
+    )
+    if not href:
+        return None
+    title = clean_text(
+        " ".join(
+            node.css("h3.archiveCard__title ::text").getall()
+            or node.xpath(".//h3//text() | .//h2//text()").getall()
+        )
+    )
+    stamp = node.attrib.get("data-archive-id") or node.xpath(".//time/@datetime").get()
+    tag = (
+        node.css(".archiveCard__tag ::text").getall()
+        or node.xpath(".//a[contains(@href, '/tag/')]//text()").getall()
+    )
+    author = clean_text(" ".join(node.css(".archiveCard__author ::text").getall()))
+    excerpt = (
+        node.css(".archiveCard__description ::text").getall() or node.xpath(".//p//text()").getall()
+    )
+    return ListingCard(
+        url=strip_tracking(urljoin(page_url, href.strip())),
+        title=title,
+        published=parse_card_date(stamp),
+        primary_tag=clean_text(" ".join(tag)),
+        author=_byline(author) or _byline_in(node.root),
+        excerpt=clean_text(" ".join(excerpt)),
+    )
+
+
+def read_card(container: etree._Element, url: str, title: str) -> ListingCard:
+    """A card from its container element, given its headline link's URL and title."""
+    return ListingCard(
+        url=url,
+        title=title,
+        published=_date_in(container),
+        primary_tag=_first_link_text(container, "/tag/"),
+        author=_byline_in(container),
+        excerpt=_excerpt_in(container),
+    )
+
+
+def _texts(element: etree._Element) -> list[str]:
+    """The element's text nodes, cleaned, blanks left out (comments and scripts skipped)."""
+    texts = []
+    for node in element.iter():
+        if not isinstance(node.tag, str) or node.tag in ("script", "style", "template"):
+            continue
+        for text in (node.text, *(child.tail for child in node)):
+            cleaned = clean_text(text or "")
+            if cleaned:
+                texts.append(cleaned)
+    return texts
+
+
+def _date_in(container: etree._Element) -> datetime | None:
+    """A `<time datetime>` of the card, else a visible Kyiv-time date in its text."""
+    for stamp in container.xpath(".//time/@datetime | self::*/@data-archive-id"):
+        parsed = parse_card_date(str(stamp))
+        if parsed is not None:
+            return parsed
+    for text in _texts(container):
+        parsed = parse_visible_date(text)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def _first_link_text(container: etree._Element, path_part: str) -> str:
+    for link in container.iter("a"):
+        if path_part in (link.get("href") or ""):
+            text = clean_text(" ".join(link.itertext()))
+            if text:
+                return text
+    return ""
+
+
+# A byline names a few people; a longer "By ..." text is a sentence of the excerpt.
+MAX_BYLINE = 160
+
+
+def _byline(text: str) -> str:
+    """The names of a "by A and B" line ("" if the text is no byline)."""
+    text = clean_text(text)
+    if not text.lower().startswith("by ") or len(text) > MAX_BYLINE:
+        return ""
+    return text[3:].strip()
+
+
+def _byline_in(container: etree._Element) -> str:
+    """The card's byline: a "by ..." text, an author-classed element, or /author/ links."""
+    for text in _texts(container):
+        byline = _byline(text)
+        if byline:
+            return byline.split(" · ")[0].strip()
+    for element in container.iter():
+        classes = str(element.get("class") or "").lower() if isinstance(element.tag, str) else ""
+        if any(hint in classes for hint in _AUTHOR_HINTS):
+            text = clean_text(" ".join(element.itertext()))
+            return _byline(text) or text
+    names: list[str] = [
+        clean_text(" ".join(link.itertext()))
+        for link in container.iter("a")
+        if "/author/" in (link.get("href") or "")
+    ]
+    names = [name for name in names if name]
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _excerpt_in(container: etree._Element) -> str:
+    """The card's excerpt: an excerpt-classed element, else its longest paragraph."""
+    best = ""
+    for element in container.iter():
+        if not isinstance(element.tag, str):
+            continue
+        classes = str(element.get("class") or "").lower()
+        hinted = any(hint in classes for hint in _EXCERPT_HINTS)
+        if not hinted and element.tag != "p":
+            continue
+        text = clean_text(" ".join(element.itertext()))
+        if hinted and text:
+            return text
+        if _byline(text) or parse_visible_date(text):
+            continue  # the byline or date line, not the excerpt
+        if len(text) > len(best):
+            best = text
+    return best

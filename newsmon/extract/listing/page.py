@@ -1,0 +1,130 @@
+"""ListingPage: one listing page (News Feed, tag, archive, author) and the chain that reads it.
+
+The cards come from the first source of the chain that finds any: the 2025 card markup, the
+2023 theme's `h3 > a` links, headline links in the main content, the app's data in the page
+(`__NEXT_DATA__`). Past the page itself the spider goes on: the app's data endpoint
+(`data_url`), a browser, and for the News Feed the site's RSS (`newsmon.extract.siterss`).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from newsmon.extract.fields import PageSource
+from newsmon.extract.listing import appdata, pagination
+from newsmon.extract.listing.cards import (
+    CARD_XPATH,
+    MARKUP,
+    NEXT_DATA,
+    NEXT_DATA_ENDPOINT,
+    NO_CARDS,
+    CardsFound,
+    ListingCard,
+    markup_cards,
+    unique,
+)
+from newsmon.extract.listing.headlines import headline_cards
+from newsmon.extract.normalize.text import clean_text
+
+
+class ListingPage:
+    """A listing page: its heading, article cards and the link to the next page."""
+
+    def __init__(self, selector: Selector, url: str) -> None:
+        self._selector = selector
+        self.url = url
+
+    @classmethod
+    def from_response(cls, response: PageSource) -> ListingPage:
+        """Build the page object from a downloaded page (a Scrapy response)."""
+        return cls(response.selector, response.url)
+
+    def heading(self) -> str:
+        """The listing's heading as shown (a tag's display name may differ from its slug)."""
+        return clean_text(" ".join(self._selector.xpath("//h1[1]//text()").getall()))
+
+    def next_url(self) -> str | None:
+        """The next page (rel="next", a "Next"/"Load more" link, a /page/N+1/ link), absolute."""
+        found = pagination.next_url(self._selector, self.url)
+        if found is None and self._app_data is not None:
+            number = appdata.next_page_number(self._app_data)
+            root, current = pagination.listing_root(self.url)
+            if number is not None and number > current:
+                found = urljoin(self.url, f"{root}page/{number}/")
+        return found
+
+    def declares_pagination(self) -> bool:
+        """Tell whether the page links other pages of its listing (a paginated listing)."""
+        return pagination.declares_pagination(self._selector, self.url)
+
+    def cards(self) -> list[ListingCard]:
+        """Every article card of the listing, in page order, without duplicates."""
+        return self.found().cards
+
+    def card_source(self) -> str:
+        """Which source of the chain gave the cards (see `cards.CARD_SOURCES`), or "none"."""
+        return self.found().source
+
+    def found(self) -> CardsFound:
+        """The cards and their source (computed once)."""
+        return self._found
+
+    def data_url(self) -> str | None:
+        """The app's data endpoint for a page whose HTML gave no cards, if it points to one."""
+        if self.cards():
+            return None
+        return appdata.data_url(self._selector, self.url)
+
+    def is_listing(self) -> bool:
+        """Tell whether the page looks like a listing (it has the site's card markup)."""
+        return bool(self._selector.xpath(CARD_XPATH))
+
+    @cached_property
+    def _app_data(self) -> Any:
+        return appdata.page_data(self._selector)
+
+    @cached_property
+    def _found(self) -> CardsFound:
+        found = html_cards(self._selector, self.url)
+        if found.cards:
+            return found
+        if self._app_data is not None:
+            cards = unique(appdata.cards_in_data(self._app_data, self.url, html_cards))
+            if cards:
+                return CardsFound(NEXT_DATA, cards)
+        return CardsFound(NO_CARDS, [])
+
+
+def html_cards(selector: Selector, page_url: str) -> CardsFound:
+    """The cards of an HTML page or fragment by the HTML steps of the chain (no app data)."""
+    cards = unique(markup_cards(selector, page_url))
+    if cards:
+        return CardsFound(MARKUP, cards)
+    return headline_cards(selector, page_url)
+
+
+def endpoint_cards(text: str, page_url: str) -> CardsFound:
+    """The cards in an answer of the app's data endpoint for the listing page `page_url`."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return CardsFound(NO_CARDS, [])
+    cards = unique(appdata.cards_in_data(data, page_url, html_cards))
+    return CardsFound(NEXT_DATA_ENDPOINT if cards else NO_CARDS, cards)
+
+
+def endpoint_next_page(text: str, page_url: str) -> str | None:
+    """The next page named by an answer of the data endpoint's pagination, absolute."""
+    try:
+        number = appdata.next_page_number(json.loads(text))
+    except ValueError:
+        return None
+    root, current = pagination.listing_root(page_url)
+    if number is None or number <= current:
+        return None
+    return urljoin(page_url, f"{root}page/{number}/")
