@@ -50,9 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument(
         "--faults",
-        choices=("none", "flaky", "hostile"),
+        choices=("none", "flaky", "hostile", "extreme"),
         default="none",
-        help="fault profile: flaky server errors and slowness, or hostile pages (faults.py)",
+        help="fault profile: flaky server errors and slowness, hostile pages (faults.py), or"
+        " cards and pages past every limit (extreme.py)",
     )
     parser.add_argument(
         "--render",

@@ -61,6 +61,10 @@ def hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
         return [FlakyHook(site, args.seed)]
     if args.faults == "hostile":
         return [HostileHook(site, args.seed)]
+    if args.faults == "extreme":
+        from tests.replica.extreme import ExtremeHook  # it builds on this module's pages
+
+        return [ExtremeHook(site)]
     return []
 
 

@@ -24,7 +24,7 @@ from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META
 from newsmon.crawl.pages import article_page, forget
 from newsmon.crawl.signals import listing_read
 from newsmon.crawl.walks import Validators
-from newsmon.extract.article import NotAnArticle
+from newsmon.extract.article import NotAnArticle, UnreadablePage
 from newsmon.extract.listing import NO_CARDS, CardsFound, ListingCard
 from newsmon.extract.normalize.urls import canonical_url, is_on_site
 from newsmon.items import ArticleItem
@@ -144,10 +144,21 @@ class ArticleSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._drop_page(response.url, "not HTML", key)
             return
+        page = article_page(response)
+        for cut in page.cuts:
+            self._count(f"pages/cut/{cut}")
         try:
-            item = article_page(response).to_item()
+            item = page.to_item()
+        except UnreadablePage as error:
+            self._unreadable(response.url, error.reason, key)
+            return
         except NotAnArticle as error:
             self._drop_page(response.url, error.reason, key)
+            return
+        except Exception as error:
+            # No page may crash the crawl: its own content broke extraction; said once.
+            logger.debug("extraction of %s raised", response.url, exc_info=True)
+            self._unreadable(response.url, f"extraction error ({type(error).__name__})", key)
             return
         finally:
             forget(response)
@@ -182,9 +193,21 @@ class ArticleSpider(scrapy.Spider):
         """A page that is not an article: counted, logged, and done with."""
         self.walks.article_done(key)
         self._count("articles/not_article")
-        self._count(f"articles/not_article/{reason.replace(' ', '_')}")
+        self._count(f"articles/not_article/{_stat_word(reason)}")
         logger.warning("not an article (%s): %s", reason, url)
+
+    def _unreadable(self, url: str, reason: str, key: str) -> None:
+        """An article page whose own content keeps it from being read: counted, said once."""
+        self.walks.article_done(key)
+        self._count("articles/unreadable")
+        self._count(f"articles/unreadable/{_stat_word(reason)}")
+        logger.warning("article unreadable (%s): %s", reason, url)
 
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsmon/{key}")
+
+
+def _stat_word(reason: str) -> str:
+    """A reason as a stats key: its words before any parenthesis, joined by underscores."""
+    return "_".join(reason.split("(")[0].split())
