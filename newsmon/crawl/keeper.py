@@ -91,9 +91,7 @@ class WalkKeeper:
 
     def start_walk(self, slug: str, url: str, *, force_full: bool) -> ListingWalk:
         """Begin a listing's walk; full if forced or if the last walk did not complete."""
-        return self.ledger.start(
-            slug, url, self.store.take_listing_validators(url), force_full=force_full
-        )
+        return self.ledger.start(slug, url, self.take_validators(url), force_full=force_full)
 
     def known(self, keys: list[str]) -> set[str]:
         """Those of these article keys the store holds."""
@@ -104,8 +102,15 @@ class WalkKeeper:
         return self.store.known_ghost_ids(ghost_ids)
 
     def take_validators(self, url: str) -> Validators | None:
-        """The validators a complete walk saved for a URL, taken out until the walk completes."""
-        return self.store.take_listing_validators(url)
+        """The validators a complete walk saved for a URL, taken out until the walk completes.
+
+        None if the store cannot give them up (a full disk): the walk is then a full one.
+        """
+        try:
+            return self.store.take_listing_validators(url)
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+            return None
 
     def pending_refetches(self, slugs: list[str]) -> list[PendingArticle]:
         """Articles earlier runs of these listings left behind, to fetch again (oldest first).

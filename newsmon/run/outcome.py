@@ -119,8 +119,8 @@ def _counted(counter: Counter[str]) -> str:
 class RunOutcome:
     """Fail the run (non-zero exit) when it saw nothing of the site, or got none of its articles.
 
-    A blocked run has said so already (`newsmon.crawl.middlewares.challenge`): one cause, one
-    problem.
+    A blocked run, or one stopped because the state store could not be written, has said so
+    already: one cause, one problem.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -137,8 +137,8 @@ class RunOutcome:
         """A run that fetched no listing page, or none of the articles it needed, failed."""
         stats = self.crawler.stats
         values = stats.get_stats() if stats is not None else {}
-        if has_problem(self.crawler, BLOCKED):
-            return
+        if has_problem(self.crawler, BLOCKED) or has_problem(self.crawler, STORE):
+            return  # the cause, said already; what it kept from being fetched is no news
         failures = fetch_failures(self.crawler)
         ended = f" (run ended: {reason})" if reason != "finished" else ""
         if not values.get("newsmon/listings/pages", 0):

@@ -10,6 +10,7 @@ file (/dev/null, a named pipe, a folder) is refused before anything is created b
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -79,6 +80,10 @@ def describe_error(error: BaseException, path: Path, doing: str) -> StateStoreEr
     kind = error_kind(error)
     if kind == DAMAGED and not integrity_fails(path):
         kind = IO_ERROR
+    if kind == IO_ERROR and _nearly_full(path):
+        # SQLite says "disk I/O error" when it cannot grow its shared-memory file on a full
+        # disk: the disk is full, not failing.
+        kind = FULL
     detail = str(error) or type(error).__name__
     messages = {
         FULL: f"the disk holding the state file {path} is full ({detail}) while {doing}: free "
@@ -97,6 +102,19 @@ def describe_error(error: BaseException, path: Path, doing: str) -> StateStoreEr
         OTHER: f"cannot use the state file {path} ({detail}) while {doing}.",
     }
     return StateStoreError(messages[kind], kind)
+
+
+# Less free space than this where the state file lives is a full disk for SQLite's purposes.
+NEARLY_FULL_BYTES = 1024 * 1024
+
+
+def _nearly_full(path: Path) -> bool:
+    """Tell whether the filesystem holding `path` has (almost) no space left."""
+    try:
+        found = os.statvfs(path.parent if not path.exists() else path)
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < NEARLY_FULL_BYTES
 
 
 def integrity_fails(path: Path) -> bool:
