@@ -52,9 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument(
         "--faults",
-        choices=("none", "flaky", "hostile"),
+        choices=("none", "flaky", "hostile", "articles-down"),
         default="none",
-        help="fault profile: flaky server errors and slowness, or hostile pages (faults.py)",
+        help="fault profile: flaky server errors and slowness, hostile pages, or every article "
+        "answering 503 (faults.py)",
     )
     parser.add_argument(
         "--render",

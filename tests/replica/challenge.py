@@ -9,9 +9,10 @@ asked for, a challenge to solve in a browser or a plain "access denied".
 - `--challenge-status 403|503|429|200`: the status (Cloudflare's managed challenge is 403,
   its older JS challenge 503). Cloudflare's answers carry `cf-mitigated: challenge` except
   with 200: that variant must be recognised by its markup alone.
-- `--challenge-vendor cloudflare|akamai|imperva|sucuri|datadome|perimeterx`: whose page.
-  The pages are written after what each vendor really sends (the marks a crawler can see:
-  titles, scripts, reference numbers, headers), with made-up ids.
+- `--challenge-vendor cloudflare|akamai|imperva|sucuri|datadome|perimeterx|plain`: whose
+  page. The pages are written after what each vendor really sends (the marks a crawler can
+  see: titles, scripts, reference numbers, headers), with made-up ids. `plain` is a bare
+  "403 Forbidden" (or whatever the status) from a server that says nothing more.
 - `--challenge-retry-after SECONDS`: a Retry-After header on every challenge.
 
 Every challenge is logged in the request log with its status, like any answer.
@@ -28,7 +29,7 @@ from tests.replica.faults import draw
 from tests.replica.server import Hook, Request, Response
 
 TARGETS = ("site", "articles", "some-articles")
-VENDORS = ("cloudflare", "akamai", "imperva", "sucuri", "datadome", "perimeterx")
+VENDORS = ("cloudflare", "akamai", "imperva", "sucuri", "datadome", "perimeterx", "plain")
 STATUSES = (403, 503, 429, 200)
 SOME_SHARE = 1 / 3
 NO_STORE = "private, max-age=0, no-store, no-cache, must-revalidate"
@@ -120,6 +121,7 @@ def challenge_page(vendor: str, host: str, path: str, status: int) -> tuple[byte
         "sucuri": (sucuri_page, {"Server": "Sucuri/Cloudproxy", "X-Sucuri-Block": "BNP005"}),
         "datadome": (datadome_page, {"X-DataDome": "protected", "X-DD-B": "2"}),
         "perimeterx": (perimeterx_page, {}),
+        "plain": (lambda host, path, ray: plain_page(status), {"Server": "nginx"}),
     }
     render, extra = pages[vendor]
     headers.update(extra)
@@ -231,3 +233,10 @@ def perimeterx_page(host: str, path: str, ray: str) -> str:
         '<script src="https://captcha.px-cdn.net/PXa1b2c3d4/captcha.js?a=c&m=0"></script>'
         "</body></html>"
     )
+
+
+def plain_page(status: int) -> str:
+    """A bare error page that names no one."""
+    words = {403: "Forbidden", 503: "Service Unavailable", 429: "Too Many Requests", 200: "OK"}
+    title = f"{status} {words.get(status, '')}".strip()
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
