@@ -170,3 +170,23 @@ def test_an_unknown_alert_url_stops_the_run_before_it_starts(tmp_path: Path) -> 
     assert "newsmon: NEWSMON_NOTIFY_URLS: 'pigeon://coop/' is not an apprise URL" in result.log
     assert "Spider opened" not in result.log
     assert not os.path.exists(tmp_path / "output" / "health.xml")
+
+
+def test_a_lasting_incident_is_reminded_of_on_schedule(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{closed_port()}"
+    # Eighteen seconds stand in for a day (a run against a closed port takes a few).
+    remind = {**ONE_PAGE, "NEWSMON_HEALTH_REMIND_HOURS": "0.005", "RETRY_ENABLED": "False"}
+    with json_receiver() as hook:
+        settings = {**remind, "NEWSMON_NOTIFY_URLS": hook.url}
+        first = run_crawl("newsfeed", dead, tmp_path, settings=settings)
+        time.sleep(19)
+        second = run_crawl("newsfeed", dead, tmp_path, settings=settings)
+        third = run_crawl("newsfeed", dead, tmp_path, settings=settings)
+    assert [r.returncode for r in (first, second, third)] == [1, 1, 1]
+    titles = [item.title for item in health_items(third)]
+    assert titles == [
+        "Still failing: unreachable (site) in the newsfeed crawl",
+        "Health check failed: unreachable (site) in the newsfeed crawl",
+    ]
+    assert [alert["title"] for alert in hook.received] == titles[::-1]
+    assert all(alert["type"] == "failure" for alert in hook.received)
