@@ -18,8 +18,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import apprise
-from apprise.utils.parse import parse_urls
 from scrapy.settings import BaseSettings
 
 from newsmon.config import NewsmonConfigError
@@ -47,13 +45,24 @@ class Alerts:
     """The receivers of NEWSMON_NOTIFY_URLS, ready to be told of health events."""
 
     def __init__(self, urls: str) -> None:
-        self.receivers = apprise.Apprise()
+        self.receivers: list[Any] = []
+        self.kinds: dict[str, Any] = {}
+        if not urls.strip():
+            return
+        # Imported only when alerts are asked for: apprise and what it pulls take a tenth of a
+        # second to load, for every crawl.
+        import apprise
+        from apprise.utils.parse import parse_urls
+
+        self.kinds = {"recovered": apprise.NotifyType.SUCCESS, "": apprise.NotifyType.FAILURE}
+        found = apprise.Apprise()
         for url in parse_urls(urls):
-            if not self.receivers.add(url):
+            if not found.add(url):
                 raise NewsmonConfigError(
                     f"NEWSMON_NOTIFY_URLS: {redact_url(url)!r} is not an apprise URL newsmon "
                     "can send to (see https://github.com/caronc/apprise/wiki for the schemes)"
                 )
+        self.receivers = list(found)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Alerts:
@@ -74,11 +83,7 @@ class Alerts:
         for receiver in self.receivers:
             failed_with = ""
             for event in events:
-                kind = (
-                    apprise.NotifyType.SUCCESS
-                    if event.kind == "recovered"
-                    else apprise.NotifyType.FAILURE
-                )
+                kind = self.kinds.get(event.kind, self.kinds[""])
                 with _captured() as said:
                     sent = receiver.notify(
                         body=event_text(event), title=event_title(event), notify_type=kind
