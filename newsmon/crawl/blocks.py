@@ -20,7 +20,6 @@ page the site keeps to members.
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from newsmon.run.outcome import BLOCKED, fail_run
+from newsmon.run.percrawl import PerCrawl
 from newsmon.run.redact import redact_url
 
 if TYPE_CHECKING:
@@ -154,12 +154,5 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc.lower().rsplit("@", 1)[-1]
 
 
-_WATCHES: weakref.WeakKeyDictionary[Crawler, BlockWatch] = weakref.WeakKeyDictionary()
-
-
-def block_watch(crawler: Crawler) -> BlockWatch:
-    """The crawl's BlockWatch, created on first use."""
-    watch = _WATCHES.get(crawler)
-    if watch is None:
-        watch = _WATCHES[crawler] = BlockWatch(crawler)
-    return watch
+# The crawl's BlockWatch, made on first use.
+block_watch = PerCrawl(BlockWatch)

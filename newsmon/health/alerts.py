@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from newsmon.config import NewsmonConfigError
-from newsmon.health.feed import HealthEvent, event_title
+from newsmon.health.feed import HealthEvent, event_title, other_failures
 from newsmon.run.redact import redact_url
 
 logger = logging.getLogger(__name__)
@@ -30,15 +30,12 @@ APPRISE_LOGGER = "apprise"
 
 def event_text(event: HealthEvent) -> str:
     """An alert's body: what happened, every failure of the incident, a page, the report."""
-    lines = [event.message]
-    failures = [f for f in event.failures if f.get("message") != event.message]
-    for failure in failures:
-        lines.append(f"- {failure.get('check')} ({failure.get('field')}): {failure.get('message')}")
-    if event.example_url:
-        lines.append(f"Example: {event.example_url}")
-    if event.report:
-        lines.append(f"Run report: {event.report}")
-    return "\n".join(lines)
+    failures = [
+        f"- {f.get('check')} ({f.get('field')}): {f.get('message')}" for f in other_failures(event)
+    ]
+    example = [f"Example: {event.example_url}"] if event.example_url else []
+    report = [f"Run report: {event.report}"] if event.report else []
+    return "\n".join([event.message, *failures, *example, *report])
 
 
 class Alerts:

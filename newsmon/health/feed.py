@@ -101,7 +101,7 @@ def event_title(event: HealthEvent) -> str:
 def event_html(event: HealthEvent) -> str:
     """An item's description: what happened, each failure with its page, the run report."""
     parts = [f"<p>{_text(event.message)}</p>"]
-    others = [f for f in event.failures if f.get("message") != event.message]
+    others = other_failures(event)
     if others:
         rows = "".join(_failure_html(failure) for failure in others)
         parts.append(f"<ul>{rows}</ul>")
@@ -110,6 +110,11 @@ def event_html(event: HealthEvent) -> str:
     if event.report:
         parts.append(f"<p>Run report: {_text(event.report)}</p>")
     return "".join(parts)
+
+
+def other_failures(event: HealthEvent) -> list[Mapping[str, Any]]:
+    """The event's failures its message does not already say (none for a single one)."""
+    return [f for f in event.failures if f.get("message") != event.message]
 
 
 def _failure_html(failure: Mapping[str, Any]) -> str:

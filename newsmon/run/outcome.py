@@ -9,13 +9,14 @@ unhealthy with it, so the run is never learned as a healthy one, and announces i
 from __future__ import annotations
 
 import logging
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+
+from newsmon.run.percrawl import PerCrawl
 
 logger = logging.getLogger(__name__)
 
@@ -100,15 +101,8 @@ class FetchFailures:
     articles: Counter[str] = field(default_factory=Counter)
 
 
-_FETCH_FAILURES: weakref.WeakKeyDictionary[Crawler, FetchFailures] = weakref.WeakKeyDictionary()
-
-
-def fetch_failures(crawler: Crawler) -> FetchFailures:
-    """The crawl's FetchFailures, created on first use."""
-    found = _FETCH_FAILURES.get(crawler)
-    if found is None:
-        found = _FETCH_FAILURES[crawler] = FetchFailures()
-    return found
+# The crawl's FetchFailures, made on first use.
+fetch_failures = PerCrawl(lambda crawler: FetchFailures())
 
 
 def _counted(counter: Counter[str]) -> str:
