@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request
 
 from newsmon.run.outcome import BLOCKED, fail_run
 from newsmon.run.percrawl import PerCrawl
@@ -123,6 +124,7 @@ class BlockWatch:
             return False
         self._stopped.add(host)
         self._count("host_stopped")
+        self._stop_pacing(url)
         logger.warning(
             "stopped requesting %s for the rest of the run: %d blocked answers in a row (the "
             "last HTTP %d, %s); newsmon does not try to get past a block",
@@ -132,6 +134,20 @@ class BlockWatch:
             cdn,
         )
         return True
+
+    def _stop_pacing(self, url: str) -> None:
+        """Let the requests queued for a stopped host drain at once.
+
+        They are refused before they reach the network (`newsmon.crawl.browser`); paced by
+        DOWNLOAD_DELAY (and AutoThrottle, which sets the same slot delay) they would keep the
+        run waiting a second each for nothing.
+        """
+        engine = self.crawler.engine
+        if engine is None:
+            return
+        slot = engine.downloader.slots.get(engine.downloader.get_slot_key(Request(url)))
+        if slot is not None:
+            slot.delay = 0.0
 
     def _announce(self, block: Block) -> None:
         """Say the block once per run, as the run's failure."""
