@@ -1,8 +1,15 @@
-"""PublishAtClose: write the feeds and the archive from the store when a crawl ends."""
+"""PublishAtClose: write the feeds and the archive from the store when a crawl ends.
+
+A run whose state store could not be written publishes nothing: the feeds and the archive stay
+as they were (the archive's export marks could not be written either, so appending would
+repeat lines next time), and the next run, with the store writable, publishes the whole set.
+A publish that fails is the run's failure (exit 1, health, alerts), said in one line.
+"""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import replace
 
 from scrapy import Spider, signals
@@ -11,8 +18,8 @@ from scrapy.crawler import Crawler
 from newsmon.config import NewsmonConfigError, check_writable_dir
 from newsmon.crawl.keeper import WalkKeeper
 from newsmon.publish.run import PublishConfig, publish
-from newsmon.run.outcome import fail_run
-from newsmon.store import StateStoreError, get_store
+from newsmon.run.outcome import PUBLISH, STORE, fail_run, has_problem
+from newsmon.store import StateStoreError, describe_error, get_store
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +46,33 @@ class PublishAtClose:
         A listing whose first page answered 404 does not exist on the site: it gets no feed
         (an empty feed of a mistyped tag would look like a quiet one to a subscriber).
         """
+        if has_problem(self.crawler, STORE):
+            logger.info(
+                "nothing published (run ended: %s): the state store could not be written, so "
+                "the feeds and the archive were left as they were",
+                reason,
+            )
+            return
         walked = list(getattr(spider, "slugs", []))
         config = PublishConfig.from_settings(self.crawler.settings, extra_slugs=walked)
         keeper = self.crawler.get_extension(WalkKeeper)
         missing = keeper.missing if keeper is not None else set()
         if missing:
             config = replace(config, slugs=tuple(s for s in config.slugs if s not in missing))
+        store = get_store(self.crawler)
         try:
-            report = publish(get_store(self.crawler), config)
-        except (OSError, StateStoreError, NewsmonConfigError) as error:
+            report = publish(store, config)
+        except (StateStoreError, sqlite3.Error) as error:
             # The old feeds stay in place (every file is replaced atomically or not at all).
-            fail_run(self.crawler, f"could not publish to {config.output_dir}: {error}")
+            error = describe_error(error, store.path, "publishing")
+            fail_run(
+                self.crawler, f"could not publish to {config.output_dir}: {error}", problem=STORE
+            )
+            return
+        except (OSError, NewsmonConfigError) as error:
+            fail_run(
+                self.crawler, f"could not publish to {config.output_dir}: {error}", problem=PUBLISH
+            )
             return
         stats = self.crawler.stats
         if stats is not None:
