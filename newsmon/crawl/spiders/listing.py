@@ -45,6 +45,7 @@ from newsmon.crawl.walks import Validators
 from newsmon.extract.listing import ListingPage, endpoint_cards, endpoint_next_page
 from newsmon.extract.normalize.urls import is_on_site
 from newsmon.run.settings_check import check_settings
+from newsmon.site import listing_path
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +55,18 @@ GUESS_NEXT_MIN_CARDS = 10
 JSON_TYPES = ("application/json",)
 
 
-def listing_url(base_url: str, slug: str, page: int = 1) -> str:
-    """URL of page N of the listing of a tag: /tag/<slug>/ or /tag/<slug>/page/N/."""
-    root = f"{base_url}/tag/{slug}/"
+def listing_url(base_url: str, key: str, page: int = 1) -> str:
+    """URL of page N of a listing: /tag/<slug>/, /author/<slug>/ or /news-archive/ (+page/N/).
+
+    `key` is a listing key (`newsmon.site.listing_kind`): a tag slug, "author/<slug>" or
+    "news-archive"; the three kinds share the card markup and the pagination.
+    """
+    root = base_url + listing_path(key)
     return root if page <= 1 else f"{root}page/{page}/"
 
 
 class ListingSpider(SiteRssSpider):
-    """Base of the newsfeed and tags spiders: the listings to walk are the only difference."""
+    """Base of the listing spiders: the listings to walk are the only difference between them."""
 
     allowed_domains: list[str]
     revisit_hours: float
@@ -97,7 +102,7 @@ class ListingSpider(SiteRssSpider):
         return spider
 
     def listing_slugs(self) -> list[str]:
-        """The listings (tag slugs) this spider walks."""
+        """The listings this spider walks, as listing keys (tag slugs, author/<slug>, ...)."""
         raise NotImplementedError
 
     async def start(self) -> AsyncIterator[Request]:
