@@ -7,7 +7,8 @@ file is marked as newsmon's with `PRAGMA application_id`, so a foreign file is r
 overwritten.
 
 Modules: `schema` (the steps), `connection` (opening, checks, transactions), one per table
-family (`articles`, `exports`, `validators`, `health`, `site`: the site the state belongs to),
+family (`articles`, `exports`, `validators`, `health`, `site`: the site the state belongs to;
+`overview`: the run history and articles by day, for the front page),
 `state` (StateStore, composed of them) and `registry` (one store per crawl). Constants such as
 `schema.MIGRATIONS` and `exports.EXPORT_BATCH` are read from their own module at call time:
 patch them there.
@@ -15,8 +16,9 @@ patch them there.
 
 from newsmon.store.articles import RecordResult, body_fingerprint
 from newsmon.store.connection import StateStoreError, check_state_file, to_db_time
-from newsmon.store.exports import StoredVersion
+from newsmon.store.exports import FeedCandidate, StoredVersion
 from newsmon.store.health import HealthEventRecord, HealthRunRecord
+from newsmon.store.overview import RunSummary
 from newsmon.store.registry import _CRAWL_STORES, close_store, get_store
 from newsmon.store.schema import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER
 from newsmon.store.site import site_origin
@@ -27,9 +29,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "SQLITE_HEADER",
     "_CRAWL_STORES",
+    "FeedCandidate",
     "HealthEventRecord",
     "HealthRunRecord",
     "RecordResult",
+    "RunSummary",
     "StateStore",
     "StateStoreError",
     "StoredVersion",

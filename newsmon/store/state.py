@@ -10,11 +10,14 @@ from newsmon.config import base_url_from_settings
 from newsmon.store.articles import ArticleTables
 from newsmon.store.exports import ExportTables
 from newsmon.store.health import HealthTables
+from newsmon.store.overview import OverviewTables
 from newsmon.store.site import SiteTables
 from newsmon.store.validators import ValidatorTables
 
 
-class StateStore(ArticleTables, ExportTables, ValidatorTables, HealthTables, SiteTables):
+class StateStore(
+    ArticleTables, ExportTables, ValidatorTables, HealthTables, SiteTables, OverviewTables
+):
     """newsmon's SQLite state: articles, versions, listings, exports, listing validators.
 
     One instance holds one connection and is meant for one thread (Scrapy's reactor thread).
