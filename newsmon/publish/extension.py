@@ -1,4 +1,8 @@
-"""PublishAtClose: write the feeds and the archive from the store when a crawl ends."""
+"""Publishing when a crawl ends: the feeds and the archive, then the front door.
+
+PublishAtClose writes the feeds and the archive from the store; FrontDoorAtClose writes the
+index page and the OPML once the run's health is recorded.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, check_writable_dir
 from newsmon.crawl.keeper import WalkKeeper
+from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.outcome import fail_run
 from newsmon.store import StateStoreError, get_store
@@ -46,7 +51,8 @@ class PublishAtClose:
         if missing:
             config = replace(config, slugs=tuple(s for s in config.slugs if s not in missing))
         try:
-            report = publish(get_store(self.crawler), config)
+            # The front door waits for FrontDoorAtClose: it shows this run's health too.
+            report = publish(get_store(self.crawler), config, front_door=False)
         except (OSError, StateStoreError, NewsmonConfigError) as error:
             # The old feeds stay in place (every file is replaced atomically or not at all).
             fail_run(self.crawler, f"could not publish to {config.output_dir}: {error}")
@@ -63,3 +69,29 @@ class PublishAtClose:
             config.output_dir,
             reason,
         )
+
+
+class FrontDoorAtClose:
+    """After the health checks recorded the run: rewrite output/index.html and feeds.opml."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontDoorAtClose:
+        """Connect to spider_closed (this extension's order puts it after HealthAtClose)."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Write the front door from the output folder and the store."""
+        config = PublishConfig.from_settings(self.crawler.settings)
+        try:
+            write_front_door(
+                get_store(self.crawler), config.output_dir, feed_base_url=config.feed_base_url
+            )
+        except (OSError, StateStoreError) as error:
+            fail_run(
+                self.crawler, f"could not write the index page to {config.output_dir}: {error}"
+            )
