@@ -581,3 +581,49 @@ def test_without_a_state_file_parameters_get_503_and_no_file_is_made(tmp_path: P
         status, _, body = server.request("GET", "/")
         assert status == 200 and b'href="newsfeed.xml"' in body
     assert not missing.exists() and not missing.parent.exists()
+
+
+def test_the_index_page_escapes_what_the_site_wrote_and_runs_no_script(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from newsmon.items import ArticleItem
+    from newsmon.publish.frontdoor import write_front_door
+    from newsmon.publish.run import PublishConfig, publish
+    from newsmon.store import StateStore, body_fingerprint
+    from tests.test_feed_filters import settings_with
+
+    hostile = '<script>document.title="owned"</script><img src=x onerror=alert(1)> & "quotes"'
+    moment = datetime(2026, 11, 27, 10, tzinfo=UTC)
+    item = ArticleItem(
+        url="https://kyivindependent.com/hostile/",
+        title=hostile,
+        authors=["A <b>bold</b> author", "B & C"],
+        published=moment,
+        modified=moment,
+        tags=["News Feed"],
+        tag_slugs=["news-feed"],
+        body="Body text.",
+        listings=["news-feed"],
+        crawled_at=moment,
+    )
+    output = tmp_path / "output"
+    with StateStore(tmp_path / "state.sqlite3") as store:
+        store.record(item, canonical=item.url, fingerprint=body_fingerprint(item.body), now=moment)
+        config = PublishConfig.from_settings(settings_with(NEWSMON_OUTPUT_DIR=str(output)))
+        publish(store, config)
+        assert write_front_door(store, output, feed_base_url=config.feed_base_url) == []
+    page_source = (output / "index.html").read_text()
+    assert "<script" not in page_source and "<img" not in page_source and "<b>" not in page_source
+    assert "&lt;script&gt;" in page_source and "&lt;img src=x onerror=alert(1)&gt;" in page_source
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**PLAYWRIGHT_LAUNCH_OPTIONS)
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto((output / "index.html").as_uri())
+            assert page.title() != "owned" and dialogs == []
+            shown = page.locator("ol.latest li").first.inner_text()
+            assert hostile in shown and "A <b>bold</b> author and B & C" in shown
+        finally:
+            browser.close()

@@ -8,6 +8,7 @@ unchanged state leaves it byte for byte as it was.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -157,8 +158,12 @@ def render_opml(feeds: list[FeedCard], *, title: str) -> bytes:
     return data + b"\n"
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
-    """Templates from the package (also inside a zipped egg), every value escaped."""
+    """Templates from the package (also inside a zipped egg), every value escaped.
+
+    Built once per process: compiling the template costs more than rendering it.
+    """
     folder = resources.files("newsmon.publish").joinpath("templates")
     source = folder.joinpath(TEMPLATE).read_text("utf-8")
     return jinja2.Environment(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsmon.config import NewsmonConfigError, author_list
+from newsmon.config import author_list
 from newsmon.crawl.spiders.listing import ListingSpider
 from newsmon.site import author_key
 
@@ -26,12 +26,10 @@ class AuthorsSpider(ListingSpider):
 
     def listing_slugs(self) -> list[str]:
         """Author keys from the spider argument, else from the NEWSMON_AUTHORS setting."""
-        if self.authors_argument is not None:
-            slugs = author_list(self.authors_argument)
-        else:
-            slugs = author_list(self.crawler.settings.getlist("NEWSMON_AUTHORS"))
-        if not slugs:
-            raise NewsmonConfigError(
-                "no authors to walk: pass -a authors=martin,olena-marchuk or set NEWSMON_AUTHORS"
-            )
+        slugs = self.slugs_from(
+            self.authors_argument,
+            "NEWSMON_AUTHORS",
+            author_list,
+            "no authors to walk: pass -a authors=martin,olena-marchuk or set NEWSMON_AUTHORS",
+        )
         return [author_key(slug) for slug in slugs]

@@ -20,7 +20,7 @@ also reads that RSS on every News Feed run). Following the cards and reading the
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -104,6 +104,19 @@ class ListingSpider(SiteRssSpider):
     def listing_slugs(self) -> list[str]:
         """The listings this spider walks, as listing keys (tag slugs, author/<slug>, ...)."""
         raise NotImplementedError
+
+    def slugs_from(
+        self,
+        argument: str | None,
+        setting: str,
+        parse: Callable[[object], list[str]],
+        none_given: str,
+    ) -> list[str]:
+        """Slugs of the `-a` argument, else of a list setting, checked; refuse an empty list."""
+        slugs = parse(argument if argument is not None else self.crawler.settings.getlist(setting))
+        if not slugs:
+            raise NewsmonConfigError(none_given)
+        return slugs
 
     async def start(self) -> AsyncIterator[Request]:
         """Request page 1 of every listing, then revisit the recent known articles."""
