@@ -111,10 +111,15 @@ def test_a_network_error_is_one_line_with_its_url_and_reason(tmp_path: Path) -> 
     done = crawl("newsfeed", dead, tmp_path, NEWSMON_RETRY_BACKOFF="0.1")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
+    # One line per request that failed: robots.txt, the listing, the site's RSS.
     refused = [line for line in done.stderr.splitlines() if "refused" in line]
-    assert len(refused) == 2, done.stderr
-    assert f"robots.txt of {dead} could not be fetched (" in refused[0]
-    assert f"listing 'news-feed' failed at {dead}/tag/news-feed/: " in refused[1]
+    assert len(refused) == 3, done.stderr
+    assert sum(f"robots.txt of {dead} could not be fetched (" in line for line in refused) == 1
+    assert (
+        sum(f"listing 'news-feed' failed at {dead}/tag/news-feed/: " in line for line in refused)
+        == 1
+    )
+    assert sum(f"the site's RSS {dead}/news-archive/rss/ failed: " in line for line in refused) == 1
     assert "Gave up retrying" not in done.stderr
 
     # Timeouts and error answers of article pages: one line each, naming the page.
