@@ -129,6 +129,23 @@ NEWSMON_RETRY_AFTER_MAX = 60.0
 # "Gave up retrying" line would say it twice.
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
+# --- Fetching: bot challenges and blocks ----------------------------------------------------
+
+# A bot challenge or block page (Cloudflare, Akamai, Imperva, Sucuri, DataDome, PerimeterX;
+# any status, even 200) ends its request at once: above the browser (585) and the retries
+# (550), so it is never rendered or retried; said once per run, and after 3 in a row the run
+# stops requesting the host. newsmon never tries to get past one.
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.challenge.ChallengeMiddleware"] = 587
+# Below the retries, so it sees each request's final answer: a run of bare 401/403/429 is a
+# block too.
+DOWNLOADER_MIDDLEWARES["newsmon.crawl.middlewares.challenge.RefusalMiddleware"] = 545
+# After a blocked run the next one waits (Retry-After, else 10 min doubling per blocked run,
+# at most 6 h), whoever starts it; a run during the wait exits 0 with one line. Right after
+# the lock (0), so a skipped run opens nothing else.
+EXTENSIONS["newsmon.crawl.backoff.BackoffGate"] = 5
+# True: run even while backing off from a site that blocked the last run.
+NEWSMON_IGNORE_BACKOFF = False
+
 # --- Fetching: rendering JavaScript-only pages --------------------------------------------
 
 # "auto": plain HTTP, and a browser only for a page whose cards or body are filled in by
@@ -250,6 +267,10 @@ NEWSMON_HEALTH_REMIND_HOURS = 24.0
 # NEWSMON_REPORT_KEEP of each spider are kept.
 NEWSMON_REPORT_DIR = ""
 NEWSMON_REPORT_KEEP = 500
+# Apprise URLs (mailto://, tgram://, slack://, matrix://, ntfy://, discord://, json://, ...),
+# separated by commas or spaces: each health incident, its reminders and its recovery are
+# sent there too, with the reason and the run report's path. "": the health feed only.
+NEWSMON_NOTIFY_URLS = ""
 
 # --- The run: lock, outcome, logs -----------------------------------------------------------
 

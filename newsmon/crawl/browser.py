@@ -20,6 +20,7 @@ from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
 from newsmon.compat import launch_playwright
+from newsmon.crawl.blocks import block_watch
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -30,6 +31,15 @@ logger = logging.getLogger(__name__)
 
 # What the browser never loads: none of it changes the text of a page.
 ABORTED_RESOURCE_TYPES = frozenset({"image", "media", "font", "stylesheet", "texttrack"})
+# Scripts of bot challenges: newsmon never runs one (the page is recognised as a challenge and
+# reported, `newsmon.crawl.middlewares.challenge`), so the browser does not fetch them either.
+CHALLENGE_SCRIPTS = (
+    "/cdn-cgi/challenge-platform/",
+    "challenges.cloudflare.com/",
+    "captcha-delivery.com/",
+    "captcha.px-cdn.net/",
+    "/_incapsula_resource",
+)
 
 
 class BrowserUnavailable(Exception):
@@ -51,8 +61,10 @@ def missing_browser(settings: BaseSettings) -> str | None:
 
 
 def abort_request(request: BrowserRequest) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: skip images, media, fonts, styles and embedded frames."""
+    """PLAYWRIGHT_ABORT_REQUEST: skip media, styles, embedded frames and challenge scripts."""
     if request.resource_type in ABORTED_RESOURCE_TYPES:
+        return True
+    if any(mark in request.url.lower() for mark in CHALLENGE_SCRIPTS):
         return True
     # Iframes (video players, social embeds) are other sites' pages, not this page's text.
     return request.is_navigation_request() and request.frame.parent_frame is not None
@@ -70,16 +82,23 @@ async def wait_for_content(page: Page, selector: str, timeout_ms: float) -> bool
 
 
 class RenderingDownloadHandler(HTTP11DownloadHandler):
-    """HTTP/1.1 for every request; scrapy-playwright for requests with meta playwright=True."""
+    """HTTP/1.1 for every request; scrapy-playwright for requests with meta playwright=True.
+
+    A request for a host that blocks the run (`newsmon.crawl.blocks`) is not sent: it may have
+    waited in the downloader's queue since before the block was clear.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._browser_handler: ScrapyPlaywrightDownloadHandler | None = None
         self._unavailable: str | None = None
         self._starting = asyncio.Lock()
+        self._blocks = block_watch(crawler)
 
     async def download_request(self, request: Request) -> Response:
         """Download over HTTP, or through the browser when the request asks for it."""
+        if self._blocks.stopped(request.url):
+            raise self._blocks.skipped(request.url)
         if not request.meta.get("playwright"):
             return await super().download_request(request)
         handler = await self._started()

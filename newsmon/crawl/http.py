@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+
+from newsmon.crawl.blocks import BlockedRequest
+
+# Statuses of a failure that passes: the page is there, the site could not or would not give it
+# this time (a block, a rate limit, a timeout, a server error).
+TRANSIENT_STATUSES = frozenset({401, 403, 408, 425, 429})
 
 Validators = tuple[str | None, str | None]
 
@@ -37,3 +44,22 @@ def http_status(failure: Failure) -> int | None:
         status: int = failure.value.response.status  # type: ignore[union-attr]
         return status
     return None
+
+
+def is_blocked(failure: Failure) -> bool:
+    """Tell whether a request ended because the site blocks the run (said once, elsewhere)."""
+    return failure.check(BlockedRequest) is not None
+
+
+def is_transient(failure: Failure) -> bool:
+    """Tell whether a failed request may well succeed next run.
+
+    A block, a network error, a 5xx, 429 and the like pass; a 404, or a page newsmon refused
+    (off-site, not HTML, too large) will be the same next time.
+    """
+    if is_blocked(failure):
+        return True
+    status = http_status(failure)
+    if status is not None:
+        return status >= 500 or status in TRANSIENT_STATUSES
+    return failure.check(IgnoreRequest) is None

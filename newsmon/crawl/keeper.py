@@ -11,6 +11,13 @@ It also keeps what the run's walks found, for the health checks' cross-check wit
 RSS: the cards each listing's walk read (with their dates) and the entries of the site's RSS
 tagged with each listing.
 
+Nothing is left behind by a failed run: an article a walk asked for that a transient failure
+kept out of the store (a bot challenge, a network or server error, a state file that could
+not be written) is remembered in the store's pending articles, and the next run fetches it
+again before it walks, even if its listing then answers 304 (`pending_refetches`). A state
+file that cannot be written stops the run early: one ERROR line, close reason
+`store_failed`, exit 1; what was not stored is fetched by the next run.
+
 Worker mode puts `newsmon.distributed.walks.WorkerWalkKeeper` in its place, which keeps
 nothing between runs.
 """
@@ -25,6 +32,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from newsmon.config import base_url_from_settings
@@ -33,13 +41,15 @@ from newsmon.crawl.meta import ARTICLE_META
 from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger, revisit_since
 from newsmon.extract.normalize.urls import canonical_url
 from newsmon.items import ArticleItem
-from newsmon.run.outcome import fail_run
-from newsmon.store import StateStore, StateStoreError, get_store
+from newsmon.run.outcome import REQUESTED_STAT, STORE, fail_run
+from newsmon.store import PendingArticle, StateStore, StateStoreError, error_kind, get_store
 
 logger = logging.getLogger(__name__)
 
 # Errors that mean the state store could not be written: the run has failed.
 STORE_ERRORS = (sqlite3.Error, StateStoreError)
+# The close reason of a run stopped because the state store could not be written.
+STORE_FAILED_REASON = "store_failed"
 
 
 class WalkKeeper:
@@ -57,6 +67,10 @@ class WalkKeeper:
         self.walked: dict[str, dict[str, datetime | None]] = {}
         # Per listing, the site RSS's entries tagged with it; None until the RSS was read.
         self.rss_listed: dict[str, list[tuple[str, datetime | None]]] | None = None
+        # Articles an earlier run left behind that this run fetches again, and those it stored
+        # or found to be no article (forgotten at the end, in one write).
+        self.pending: set[str] = set()
+        self.settled: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WalkKeeper:
@@ -77,9 +91,7 @@ class WalkKeeper:
 
     def start_walk(self, slug: str, url: str, *, force_full: bool) -> ListingWalk:
         """Begin a listing's walk; full if forced or if the last walk did not complete."""
-        return self.ledger.start(
-            slug, url, self.store.take_listing_validators(url), force_full=force_full
-        )
+        return self.ledger.start(slug, url, self.take_validators(url), force_full=force_full)
 
     def known(self, keys: list[str]) -> set[str]:
         """Those of these article keys the store holds."""
@@ -90,8 +102,43 @@ class WalkKeeper:
         return self.store.known_ghost_ids(ghost_ids)
 
     def take_validators(self, url: str) -> Validators | None:
-        """The validators a complete walk saved for a URL, taken out until the walk completes."""
-        return self.store.take_listing_validators(url)
+        """The validators a complete walk saved for a URL, taken out until the walk completes.
+
+        None if the store cannot give them up (a full disk): the walk is then a full one.
+        """
+        try:
+            return self.store.take_listing_validators(url)
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+            return None
+
+    def pending_refetches(self, slugs: list[str]) -> list[PendingArticle]:
+        """Articles earlier runs of these listings left behind, to fetch again (oldest first).
+
+        Each is registered as asked for by the listings that showed it, so a card met later in
+        this run does not fetch it twice and its walk completes only once it is stored.
+        """
+        try:
+            pending = self.store.pending_articles(slugs, datetime.now(UTC))
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+            return []
+        walked = set(slugs)
+        for article in pending:
+            self.pending.add(article.url)
+            for slug in article.listings:
+                if slug in walked:
+                    self.card_of_new_article(article.url, slug)
+        if pending:
+            self._count("articles/refetched", len(pending))
+            logger.info(
+                "fetching again %d article%s an earlier run could not store (e.g. %s: %s)",
+                len(pending),
+                "s" if len(pending) != 1 else "",
+                pending[0].url,
+                pending[0].reason,
+            )
+        return pending
 
     def revisit_urls(self, slugs: list[str], hours: float) -> list[str]:
         """Known articles of these listings inside the revisit window, newest first."""
@@ -153,6 +200,8 @@ class WalkKeeper:
         first_sighting = not listings
         listings.add(slug)
         self.ledger.article_requested(key, slug)
+        if first_sighting:
+            self._count(REQUESTED_STAT.removeprefix("newsmon/"))
         return first_sighting
 
     def card_of_known_article(self, key: str, slug: str) -> None:
@@ -172,10 +221,31 @@ class WalkKeeper:
     def article_done(self, key: str) -> None:
         """The article's request ended with a handled outcome (dropped, not an article)."""
         self.ledger.article_done(key)
+        self.settled.add(key)
 
-    def article_failed(self, key: str, reason: str) -> None:
-        """The article could not be fetched: every walk that led to it is incomplete."""
+    def article_failed(
+        self, key: str, reason: str, *, transient: bool = False, detail: str = ""
+    ) -> None:
+        """The article could not be fetched: every walk that led to it is incomplete.
+
+        A transient failure (challenge, network or server error) leaves it for the next run,
+        with `detail` (how this request failed) as the reason.
+        """
         self.ledger.article_failed(key, reason)
+        if transient:
+            self.leave_behind(key, detail or reason)
+
+    def leave_behind(self, key: str, reason: str) -> None:
+        """Remember an article a transient failure kept out of the store, for the next run."""
+        listings = self.listings_of(key)
+        if not listings or self._store_failed():
+            return  # a revisit (stored already), or a store that cannot take it anyway
+        try:
+            self.store.add_pending(key, listings, reason, datetime.now(UTC))
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+            return
+        self._count("articles/left_behind")
 
     # --- signals --------------------------------------------------------------------------
 
@@ -185,6 +255,7 @@ class WalkKeeper:
         if key is None or response is None:
             return
         self.ledger.article_done(key)
+        self.settled.add(key)
         if not isinstance(item, ArticleItem) or response.status != 200:
             return
         url = canonical_url(item.url, self.site)
@@ -217,19 +288,24 @@ class WalkKeeper:
     def item_failed(self, item: Any, response: Response | None, failure: Failure) -> None:
         """A pipeline raised: the article is not stored, so the walks that led to it failed."""
         key = article_key(response)
+        store_error = failure.check(*STORE_ERRORS) is not None and failure.value is not None
         if key is not None:
-            self.ledger.article_failed(key, "an article could not be stored")
-        if failure.check(*STORE_ERRORS) and failure.value is not None:
+            self.article_failed(key, "an article could not be stored", transient=store_error)
+        if store_error:
+            assert failure.value is not None
             self.store_failed(failure.value)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """At the end of the run, report incomplete walks and save the complete ones."""
         complete = self.ledger.finish(reason == "finished", reason)
         self.report_incomplete()
+        if self._store_failed():
+            return  # nothing more can be written; the next run walks in full
         try:
             for walk in complete:
                 for url, (etag, last_modified) in walk.validators_to_save().items():
                     self.store.save_listing_validators(url, etag, last_modified)
+            self.store.forget_pending(sorted(self.pending & self.settled))
         except STORE_ERRORS as error:
             self.store_failed(error)
 
@@ -249,16 +325,29 @@ class WalkKeeper:
             )
 
     def store_failed(self, error: BaseException) -> None:
-        """The store refused a write: the run fails (exit 1), once."""
-        stats = self.crawler.stats
-        if stats is not None and stats.get_value("newsmon/store/write_failed"):
+        """The store refused a write: the run fails (exit 1) and stops early, said once.
+
+        Every article after this one would be fetched only to fail the same way (and logged
+        with it): the run stops, and the next run, with the store writable, completes the set.
+        """
+        if self._store_failed():
             return
         self._count("store/write_failed")
-        fail_run(self.crawler, f"the state store could not be written: {error}")
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.set_value("newsmon/store/error", error_kind(error))
+        fail_run(self.crawler, f"the state store could not be written: {error}", problem=STORE)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason=STORE_FAILED_REASON))
 
-    def _count(self, key: str) -> None:
+    def _store_failed(self) -> bool:
+        stats = self.crawler.stats
+        return bool(stats is not None and stats.get_value("newsmon/store/write_failed"))
+
+    def _count(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsmon/{key}")
+            self.crawler.stats.inc_value(f"newsmon/{key}", count)
 
 
 def article_key(response: Response | None) -> str | None:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from typing import Any
 
 from newsmon.extract.provenance import NO_SOURCE
@@ -327,30 +327,23 @@ def to_announce(
     now: datetime,
     config: HealthConfig,
 ) -> tuple[list[HealthFailure], bool]:
-    """Which failures go to the health feed this run, and whether to announce a recovery.
+    """What to announce this run: the failures of an incident (or none), and a recovery.
 
-    A reader wants to hear when a check starts failing, a reminder every
-    NEWSMON_HEALTH_REMIND_HOURS while it keeps failing, and when the crawl is healthy again;
-    not the same news every ten minutes. (The log and the exit code say it on every run.)
+    An incident is a run of unhealthy runs, whatever checks or pages it touches. A reader
+    wants to hear when it starts (one announcement naming every failure), a reminder every
+    NEWSMON_HEALTH_REMIND_HOURS while it lasts, and when the first healthy run ends it; not
+    the same news every ten minutes. (The log and the exit code say it on every run.)
     """
     if not failures:
         return [], bool(history) and not history[0].healthy
+    streak = list(takewhile(lambda run: not run.healthy, history))
+    if not streak:
+        return list(failures), False
+    started = streak[-1].finished_at
     remind = timedelta(hours=config.remind_hours)
-    announced = []
-    for failure in failures:
-        key = (failure.check, failure.field)
-        streak = []
-        for run in history:
-            if key not in run.failed:
-                break
-            streak.append(run)
-        if not streak:
-            announced.append(failure)
-            continue
-        started = streak[-1].finished_at
-        if (now - started) // remind > (history[0].finished_at - started) // remind:
-            announced.append(failure)
-    return announced, False
+    if (now - started) // remind > (history[0].finished_at - started) // remind:
+        return list(failures), False
+    return [], False
 
 
 def _share_above(

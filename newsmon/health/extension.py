@@ -1,10 +1,15 @@
 """Run lifecycle, health side: check each run, remember it, write the health feed and report.
 
-At the end of every run its figures are checked against the baselines of earlier runs.
+At the end of every run its figures are checked against the baselines of earlier runs, and the
+run's own outcome is part of its health: a run the site blocked or that could not reach it,
+that got none of the articles it needed, or whose state or feeds could not be written, is
+unhealthy with that reason (`newsmon.run.outcome`), and never learned as a healthy run.
 
-A failed check is said four ways: an ERROR line naming the check, the field and an example
-URL; a non-zero exit code (`newsmon.run.outcome.fail_run`); a `health` entry in the run report;
-and an item in `output/health.xml`, so a subscriber learns of it in their feed reader.
+An unhealthy run is said five ways: an ERROR line (per failed check, or the run's failure);
+a non-zero exit code (`newsmon.run.outcome.fail_run`); a `health` entry in the run report
+and the summary's `health:` line; one item per incident in `output/health.xml`
+(`newsmon.health.incidents`); and, with NEWSMON_NOTIFY_URLS, an alert
+(`newsmon.health.alerts`).
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings, check_writable_dir
 from newsmon.crawl.keeper import WalkKeeper
+from newsmon.health.alerts import Alerts
 from newsmon.health.baseline import Baseline, PastRun
-from newsmon.health.checks import RECOVERED, HealthFailure, evaluate, to_announce
+from newsmon.health.checks import HealthFailure, evaluate
 from newsmon.health.crosscheck import cross_check
 from newsmon.health.feed import HEALTH_FEED_NAME, write_health_feed
+from newsmon.health.incidents import incident_events, is_problem, run_failures
 from newsmon.health.report import (
     build_report,
     prune_reports,
@@ -34,8 +41,14 @@ from newsmon.health.report import (
 )
 from newsmon.health.run import RunHealth, run_health
 from newsmon.publish.feeds import feed_url
-from newsmon.run.outcome import fail_run, run_exit_code
-from newsmon.store import HealthEventRecord, HealthRunRecord, StateStoreError, get_store
+from newsmon.run.outcome import STORE, fail_run, has_problem, run_exit_code, run_problems
+from newsmon.store import (
+    HealthEventRecord,
+    HealthRunRecord,
+    StateStoreError,
+    describe_error,
+    get_store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +69,8 @@ class HealthAtClose:
         self.output_dir = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
         self.feed_base_url = str(settings.get("NEWSMON_FEED_BASE_URL") or "http://localhost:8080/")
         self.site = base_url_from_settings(settings)
+        # Checked at start-up: a receiver newsmon cannot send to is a bad setting (exit 2).
+        self.alerts = Alerts.from_settings(settings)
         self.started_at = datetime.now(UTC)
         self.started_clock = time.monotonic()
 
@@ -73,7 +88,7 @@ class HealthAtClose:
         self.started_clock = time.monotonic()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Check, remember, publish the health feed, write the report, sum it up in the log."""
+        """Check, remember, announce, write the report, sum it up in the log."""
         stats = self.crawler.stats
         values = stats.get_stats() if stats is not None else {}
         now = datetime.now(UTC)
@@ -81,17 +96,12 @@ class HealthAtClose:
         self._cross_check()
         metrics = self.health.observations.metrics(unreadable)
         new_items = int(values.get("newsmon/items/new", 0))
-        history: list[PastRun] = []
-        baseline = Baseline()
-        failures: list[HealthFailure] = []
+        history = self._history()
+        baseline = Baseline.learn(history, self.health.config.baseline_runs)
+        checks: list[HealthFailure] = []
         status = "disabled"
         if self.health.config.enabled:
-            try:
-                history = self.health.history
-                baseline = self.health.baseline
-            except StateStoreError as error:
-                fail_run(self.crawler, f"run history unreadable, health not checked: {error}")
-            failures = evaluate(
+            checks = evaluate(
                 metrics,
                 self.health.observations.examples,
                 baseline,
@@ -100,9 +110,14 @@ class HealthAtClose:
                 new_items=new_items,
                 now=now,
             )
+            failures = run_failures(run_problems(self.crawler), checks)
+            self._announce([f for f in failures if not is_problem(f)])
             status = "failed" if failures else "healthy"
-            self._announce(failures)
-            self._remember(metrics, failures, history, new_items, now)
+            path = report_path(self.reports, self.health.spider_name, self.started_at)
+            self._remember(metrics, failures, history, new_items, now, path)
+        else:
+            failures = run_failures(run_problems(self.crawler), [])
+            path = report_path(self.reports, self.health.spider_name, self.started_at)
         if stats is not None:
             # Again: the failures above added error lines and run failures to the stats.
             values = stats.get_stats()
@@ -120,7 +135,6 @@ class HealthAtClose:
             quarantined=self.health.observations.quarantined,
             exit_code=run_exit_code(self.crawler),
         )
-        path = report_path(self.reports, self.health.spider_name, self.started_at)
         written: Path | None = path
         try:
             write_report(path, report)
@@ -130,6 +144,21 @@ class HealthAtClose:
             written = None
         for line in summary_lines(report, written):
             logger.info("%s", line)
+
+    def _history(self) -> list[PastRun]:
+        """Earlier runs of this spider, newest first ([] if the store cannot say)."""
+        try:
+            return self.health.history
+        except (StateStoreError, sqlite3.Error) as error:
+            if not has_problem(self.crawler, STORE):
+                store = get_store(self.crawler)
+                error = describe_error(error, store.path, "reading the run history")
+                fail_run(
+                    self.crawler,
+                    f"run history unreadable, health not checked against it: {error}",
+                    problem=STORE,
+                )
+            return []
 
     def _cross_check(self) -> None:
         """Compare the site's RSS with what the listing walks found (if the RSS was read)."""
@@ -169,29 +198,15 @@ class HealthAtClose:
         history: list[PastRun],
         new_items: int,
         now: datetime,
+        report: Path,
     ) -> None:
-        """Store the run and its events, then rewrite the health feed from the store."""
+        """Store the run and its event, rewrite the health feed from the store, send alerts.
+
+        When the store cannot take them (a full disk), the event still reaches the feed and
+        the alerts: the feed shows it next to the stored ones.
+        """
         spider = self.health.spider_name
-        announced, recovered = to_announce(failures, history, now, self.health.config)
-        events = [
-            HealthEventRecord(now, spider, f.check, f.field, f.message, f.example_url)
-            for f in announced
-        ]
-        if recovered:
-            failed_runs = next(
-                (index for index, run in enumerate(history) if run.healthy), len(history)
-            )
-            events.append(
-                HealthEventRecord(
-                    now,
-                    spider,
-                    RECOVERED,
-                    "",
-                    f"every health check of the {spider} crawl passes again, after "
-                    f"{failed_runs} failed run(s)",
-                    "",
-                )
-            )
+        events = incident_events(spider, failures, history, now, self.health.config, str(report))
         run = HealthRunRecord(
             spider=spider,
             started_at=self.started_at,
@@ -201,16 +216,34 @@ class HealthAtClose:
             metrics=metrics,
             failures=[failure.to_json() for failure in failures],
         )
+        store = get_store(self.crawler)
+        size = self.health.config.feed_size
+        unsaved: list[HealthEventRecord] = []
+        try:
+            store.record_health_run(run, events)
+        except (StateStoreError, sqlite3.Error) as error:
+            unsaved = events
+            self._store_failed(describe_error(error, store.path, "recording the run's health"))
+        try:
+            stored = store.latest_health_events(size)
+        except (StateStoreError, sqlite3.Error):
+            stored = []
         path = self.output_dir / HEALTH_FEED_NAME
         try:
-            store = get_store(self.crawler)
-            store.record_health_run(run, events)
             write_health_feed(
                 path,
-                store.latest_health_events(self.health.config.feed_size),
+                [*unsaved, *stored][:size],
                 self_url=feed_url(self.feed_base_url, self.output_dir, path),
                 site_link=f"{self.site}/",
-                now=now,
             )
-        except (OSError, StateStoreError, ValueError) as error:
-            fail_run(self.crawler, f"could not record the run's health or write {path}: {error}")
+        except (OSError, ValueError) as error:
+            fail_run(self.crawler, f"could not write {path}: {error}")
+        if events and self.alerts:
+            self.alerts.send(events)
+
+    def _store_failed(self, error: StateStoreError) -> None:
+        """The run's health could not be stored: a failure of the run, said once."""
+        if has_problem(self.crawler, STORE):
+            logger.info("the run's health could not be stored either: %s", error)
+            return
+        fail_run(self.crawler, f"could not record the run's health: {error}", problem=STORE)

@@ -1,17 +1,22 @@
-"""The health feed (`health.xml`): RSS 2.0 of failed checks and recoveries, newest first.
+"""The health feed (`health.xml`): RSS 2.0 of health incidents and recoveries, newest first.
 
 Separate from the news feeds on purpose: a subscriber adds it to the same reader and learns
-that extraction broke the way they learn of news, without a news feed ever carrying an item
-that is not an article.
+that extraction broke, or that the site blocks newsmon, the way they learn of news, without a
+news feed ever carrying an item that is not an article.
+
+One incident is one item, however many checks or pages it touches (and a reminder item every
+NEWSMON_HEALTH_REMIND_HOURS while it lasts, and one "Recovered" item when it ends). Like the
+news feeds, the file changes only when its content does: its lastBuildDate is the newest
+event's time, not the clock's, and an unchanged feed is not rewritten.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from feedgen.feed import FeedGenerator
 
@@ -57,19 +62,74 @@ class HealthEvent(Protocol):
     def example_url(self) -> str:
         """A page that shows the problem ("" if none)."""
 
+    @property
+    def kind(self) -> str:
+        """The event's kind: failed, reminder, recovered ("" for one check's, from before)."""
+
+    @property
+    def failures(self) -> Sequence[Mapping[str, Any]]:
+        """Every failure of the run: check, field, message, example_url."""
+
+    @property
+    def report(self) -> str:
+        """The run report's path ("" if none)."""
+
 
 TITLE = "newsmon health"
 DESCRIPTION = (
-    "Failed health checks of newsmon's crawls (extraction drift, empty listings, missing "
-    "fields, no new articles) and recoveries."
+    "Health incidents of newsmon's crawls (a blocked or unreachable site, articles or state "
+    "that could not be fetched or written, extraction drift, empty listings, missing fields, "
+    "no new articles), reminders while they last, and recoveries."
 )
+# The lastBuildDate of a feed with no event yet: it has never changed.
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def event_title(event: HealthEvent) -> str:
     """A headline a reader understands in a list: what broke, in which crawl."""
-    if event.check == "recovered":
+    if event.check == "recovered" or event.kind == "recovered":
         return f"Recovered: {event.spider} crawl is healthy again"
-    return f"Health check failed: {event.check} ({event.field}) in the {event.spider} crawl"
+    names = [f"{f.get('check')} ({f.get('field')})" for f in event.failures] or [
+        f"{event.check} ({event.field})"
+    ]
+    if event.kind == "reminder":
+        return f"Still failing: {', '.join(names)} in the {event.spider} crawl"
+    checks = "Health check failed" if len(names) == 1 else "Health checks failed"
+    return f"{checks}: {', '.join(names)} in the {event.spider} crawl"
+
+
+def event_html(event: HealthEvent) -> str:
+    """An item's description: what happened, each failure with its page, the run report."""
+    parts = [f"<p>{_text(event.message)}</p>"]
+    others = other_failures(event)
+    if others:
+        rows = "".join(_failure_html(failure) for failure in others)
+        parts.append(f"<ul>{rows}</ul>")
+    if event.example_url:
+        parts.append(f"<p>Example: {_link(event.example_url)}</p>")
+    if event.report:
+        parts.append(f"<p>Run report: {_text(event.report)}</p>")
+    return "".join(parts)
+
+
+def other_failures(event: HealthEvent) -> list[Mapping[str, Any]]:
+    """The event's failures its message does not already say (none for a single one)."""
+    return [f for f in event.failures if f.get("message") != event.message]
+
+
+def _failure_html(failure: Mapping[str, Any]) -> str:
+    words = f"{failure.get('check')} ({failure.get('field')}): {failure.get('message')}"
+    page = str(failure.get("example_url") or "")
+    return f"<li>{_text(words)}" + (f" ({_link(page)})" if page else "") + "</li>"
+
+
+def _text(text: str) -> str:
+    return html.escape(xml_safe(text), quote=False)
+
+
+def _link(url: str) -> str:
+    link = html.escape(url)
+    return f'<a href="{link}">{link}</a>'
 
 
 def event_guid(event: HealthEvent) -> str:
@@ -77,10 +137,11 @@ def event_guid(event: HealthEvent) -> str:
     return f"urn:newsmon:health:{event.event_id}:{event.at.astimezone(UTC).isoformat()}"
 
 
-def render_health_rss(
-    events: Sequence[HealthEvent], *, self_url: str, site_link: str, now: datetime
-) -> bytes:
-    """Render the health feed as RSS 2.0 bytes (UTF-8), entries in the given order."""
+def render_health_rss(events: Sequence[HealthEvent], *, self_url: str, site_link: str) -> bytes:
+    """Render the health feed as RSS 2.0 bytes (UTF-8), entries in the given order.
+
+    The same events give the same bytes: the build date is the newest event's.
+    """
     fg = FeedGenerator()
     fg.title(TITLE)
     fg.description(DESCRIPTION)
@@ -90,34 +151,34 @@ def render_health_rss(
     # feedgen takes the channel <link> from the LAST link() call: self first, site last.
     fg.link(href=self_url, rel="self", type="application/rss+xml")
     fg.link(href=site_link, rel="alternate", type="text/html")
-    fg.lastBuildDate(now)
+    fg.lastBuildDate(max((event.at for event in events), default=NEVER))
     for event in events:
         entry = fg.add_entry(order="append")
         entry.title(xml_safe(event_title(event)))
         entry.guid(event_guid(event), permalink=False)
         entry.pubDate(event.at)
-        entry.category({"term": event.check})
+        checks = [str(f.get("check")) for f in event.failures] or [event.check]
+        for check in dict.fromkeys(checks):
+            entry.category({"term": check})
         # A page that shows the problem; else the monitored site (feed readers want a link).
         has_page = event.example_url.startswith(("http://", "https://"))
         entry.link(href=event.example_url if has_page else site_link)
-        example = ""
-        if event.example_url:
-            link = html.escape(event.example_url)
-            example = f'<p>Example: <a href="{link}">{link}</a></p>'
-        entry.description(f"<p>{html.escape(xml_safe(event.message), quote=False)}</p>{example}")
+        entry.description(event_html(event))
     return gmt_dates(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
 def write_health_feed(
-    path: Path,
-    events: Sequence[HealthEvent],
-    *,
-    self_url: str,
-    site_link: str,
-    now: datetime,
-) -> Path:
-    """Replace the health feed at `path` atomically; return the path."""
-    atomic_write_bytes(
-        path, render_health_rss(events, self_url=self_url, site_link=site_link, now=now)
-    )
-    return path
+    path: Path, events: Sequence[HealthEvent], *, self_url: str, site_link: str
+) -> bool:
+    """Replace the health feed at `path` atomically if its bytes change; tell if it did.
+
+    An unchanged feed keeps its file and modification time, so servers keep answering 304.
+    """
+    data = render_health_rss(events, self_url=self_url, site_link=site_link)
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    atomic_write_bytes(path, data)
+    return True

@@ -21,12 +21,14 @@ from scrapy.settings import BaseSettings
 from newsmon.health.checks import HealthFailure
 from newsmon.health.metrics import COVERAGE_FIELDS, SOURCE_FIELDS, Metrics
 from newsmon.publish.atomic import atomic_write_bytes
+from newsmon.run.outcome import PROBLEM_CHECKS
 
 REPORTS_FOLDER = "reports"
 _STATUS_PREFIX = "downloader/response_status_count/"
 _DROPPED_PREFIX = "newsmon/dropped/"
 _QUARANTINE_PREFIX = "newsmon/quarantine/"
 _NOT_ARTICLE_PREFIX = "newsmon/articles/not_article/"
+_BLOCKED_PREFIX = "newsmon/blocked/"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -156,6 +158,13 @@ def build_report(
             "feeds": _int(stats, "newsmon/publish/feeds"),
             "exported": _int(stats, "newsmon/publish/exported"),
         },
+        # How the site blocked the run (challenges, refusals in a row, requests not sent) and
+        # the articles fetched again for an earlier run or left for the next one.
+        "blocked": _by_suffix(stats, _BLOCKED_PREFIX),
+        "left_behind": {
+            "refetched": _int(stats, "newsmon/articles/refetched"),
+            "left_for_next_run": _int(stats, "newsmon/articles/left_behind"),
+        },
         "errors": {
             "error_log_lines": _int(stats, "log_count/ERROR"),
             "warning_log_lines": _int(stats, "log_count/WARNING"),
@@ -203,10 +212,14 @@ def summary_lines(report: Mapping[str, Any], path: Path | None) -> list[str]:
     )
     errors = report["errors"]
     health = report["health"]
-    if health["status"] == "failed":
-        verdict = "FAILED: " + "; ".join(f"{f['check']}({f['field']})" for f in health["failures"])
-    else:
-        verdict = health["status"]
+    verdict = health["status"]
+    if health["failures"]:
+        # The run's own failure (blocked, unreachable, ...) with its reason: it is the cause.
+        verdict = ("FAILED: " if verdict == "failed" else f"{verdict}, run FAILED: ") + "; ".join(
+            f"{f['check']}({f['field']})"
+            + (f": {f['message']}" if f["check"] in PROBLEM_CHECKS else "")
+            for f in health["failures"]
+        )
     lines = [
         f"run report of {report['spider']}: {report['duration_seconds']:.1f} s, "
         f"finished ({report['finish_reason']}), exit code {report['exit_code']}",
@@ -220,6 +233,14 @@ def summary_lines(report: Mapping[str, Any], path: Path | None) -> list[str]:
         f"spider exceptions, {sum(errors['download_errors'].values())} download errors",
         f"  health: {verdict} (baseline from {health['baseline_runs']} earlier healthy runs)",
     ]
+    blocked = report.get("blocked") or {}
+    if blocked:
+        lines.insert(
+            -1,
+            f"  blocked: {blocked.get('challenges', 0)} challenges, {blocked.get('refusals', 0)} "
+            f"refusals, {blocked.get('skipped', 0)} requests not sent"
+            + (" (host stopped)" if blocked.get("host_stopped") else ""),
+        )
     if path is not None:
         lines.append(f"  report: {path}")
     return lines

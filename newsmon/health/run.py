@@ -6,12 +6,12 @@ It holds the settings, the baseline learned from earlier runs and the running ob
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 from newsmon.health.audit import RunObservations
 from newsmon.health.baseline import Baseline, PastRun, usual_sources
 from newsmon.health.config import HealthConfig
+from newsmon.run.percrawl import PerCrawl
 from newsmon.store import get_store
 
 if TYPE_CHECKING:
@@ -61,12 +61,5 @@ class RunHealth:
         return self._usual
 
 
-_RUNS: weakref.WeakKeyDictionary[Crawler, RunHealth] = weakref.WeakKeyDictionary()
-
-
-def run_health(crawler: Crawler) -> RunHealth:
-    """Return the crawl's RunHealth, creating it on first use."""
-    health = _RUNS.get(crawler)
-    if health is None:
-        health = _RUNS[crawler] = RunHealth(crawler)
-    return health
+# The crawl's RunHealth, made on first use.
+run_health = PerCrawl(RunHealth)

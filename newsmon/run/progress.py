@@ -19,10 +19,10 @@ from twisted.internet import task
 
 logger = logging.getLogger(__name__)
 
-# Stats under these prefixes are articles that did not make it: not fetched (by status or
-# network failure) or dropped by a pipeline (validation, quarantine).
+# Stats under these prefixes are articles that did not make it: not fetched (by status,
+# network failure or a block) or dropped by a pipeline (validation, quarantine).
 _FAILED_PREFIXES = ("newsmon/articles/http_", "newsmon/dropped/")
-_FAILED_KEYS = ("newsmon/articles/failed",)
+_FAILED_KEYS = ("newsmon/articles/failed", "newsmon/articles/blocked")
 
 
 def failed_articles(stats: Mapping[str, Any]) -> int:

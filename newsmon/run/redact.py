@@ -7,7 +7,8 @@ record from then on be rewritten as it is created (message, arguments and traceb
 
 - the `user:password@` (or `token@`) part of any URL becomes `***@`;
 - the value of any setting whose name says it is secret (PASS, PASSWORD, SECRET, TOKEN, KEY,
-  CREDENTIAL) becomes `***` wherever it appears.
+  CREDENTIAL) or holds secrets (NEWSMON_NOTIFY_URLS: apprise URLs carry tokens) becomes `***`
+  wherever it appears.
 
 The final stats dump is a log record too, so it is covered.
 """
@@ -23,7 +24,10 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 REDACTED = "***"
-SECRET_NAME = re.compile(r"PASS(WORD)?$|PASSWORD|SECRET|TOKEN|(^|_)(API_?)?KEY(_ID)?$|CREDENTIAL")
+# NOTIFY_URLS: apprise URLs carry tokens and passwords (tgram://TOKEN/..., mailto://u:p@...).
+SECRET_NAME = re.compile(
+    r"PASS(WORD)?$|PASSWORD|SECRET|TOKEN|(^|_)(API_?)?KEY(_ID)?$|CREDENTIAL|NOTIFY_URLS$"
+)
 # scheme://userinfo@ : everything between "//" and "@" with no "/", whitespace or quote.
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@'\"<>]+@")
 # Shorter values ("1", "True") are not secrets and would blank out half the log.

@@ -3,10 +3,12 @@
 `Connection` is the base of every table family of `StateStore`: it holds the one SQLite
 connection and provides `_connection()` and `_transaction()`. The time helpers fix how times
 are written, so text order is time order in every table.
+A state file that cannot be used is said as it is (`newsmon.store.errors`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -21,14 +23,16 @@ from scrapy.settings import BaseSettings
 # The module, not its names: MIGRATIONS and SCHEMA_VERSION are read when a file is opened, so
 # a test that patches them on `schema` is obeyed.
 from newsmon.store import schema
-from newsmon.store.schema import APPLICATION_ID, SQLITE_HEADER
+from newsmon.store.errors import (
+    StateStoreError,
+    check_state_file,
+    describe_error,
+    error_kind,
+)
+from newsmon.store.schema import APPLICATION_ID
 
 # How long a writer waits for another one (the `newsfeed` and `tags` crawls may share a file).
 BUSY_TIMEOUT_SECONDS = 30.0
-
-
-class StateStoreError(RuntimeError):
-    """The state file cannot be used; the message says why and how to recover."""
 
 
 def to_db_time(value: datetime) -> str:
@@ -48,29 +52,6 @@ def from_db_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def check_state_file(path: Path) -> None:
-    """Refuse a non-empty file that is not SQLite, before SQLite (or a lock) touches it."""
-    try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        return
-    except IsADirectoryError as exc:
-        raise StateStoreError(
-            f"NEWSMON_STATE_PATH {path} is a folder; point it at a file inside it"
-        ) from exc
-    except OSError as exc:
-        raise StateStoreError(
-            f"cannot read the state file {path}: {exc}. Check its permissions, or "
-            "set NEWSMON_STATE_PATH elsewhere."
-        ) from exc
-    if header and header != SQLITE_HEADER:
-        raise StateStoreError(
-            f"{path} is not a SQLite database, so it is not newsmon's state file. "
-            "It was left untouched: move it away or set NEWSMON_STATE_PATH to another path."
-        )
-
-
 class Connection:
     """The state file's one connection: opened, checked and migrated on construction.
 
@@ -81,7 +62,10 @@ class Connection:
         """Open (creating if needed) and migrate the state file at `path`."""
         self.path = Path(path).expanduser()
         self._check_header()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise describe_error(exc, self.path, "creating its folder") from exc
         try:
             # isolation_level=None: no implicit transactions; every write opens its own
             # BEGIN IMMEDIATE, so the transactions are exactly as short as the code says.
@@ -91,7 +75,8 @@ class Connection:
         except sqlite3.Error as exc:
             raise StateStoreError(
                 f"cannot open the state file {self.path}: {exc}. "
-                "Check that its folder is writable, or set NEWSMON_STATE_PATH elsewhere."
+                "Check that its folder is writable, or set NEWSMON_STATE_PATH elsewhere.",
+                error_kind(exc),
             ) from exc
         try:
             # Only reads until the file is known to be newsmon's (or empty).
@@ -103,13 +88,9 @@ class Connection:
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             self.close()
-            raise StateStoreError(
-                f"the state file {self.path} is damaged or unreadable ({exc}). Restore it from "
-                "a backup, or move it aside to start a new state (every article is then new "
-                "once more)."
-            ) from exc
+            raise describe_error(exc, self.path, "opening it") from exc
         except BaseException:
             self.close()
             raise
@@ -194,15 +175,22 @@ class Connection:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block as one write transaction, taking the write lock up front."""
         conn = self._connection()
-        # IMMEDIATE: a read-then-write (look up, then insert) cannot interleave with another
-        # writer, which would otherwise store one article twice.
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
-        except BaseException:
-            # SQLite may have rolled back already (disk full, I/O error); a second ROLLBACK
-            # would raise and hide the real error.
+            # IMMEDIATE: a read-then-write (look up, then insert) cannot interleave with
+            # another writer, which would otherwise store one article twice.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                # SQLite may have rolled back already (disk full, I/O error); a second
+                # ROLLBACK would raise and hide the real error.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # Said as it is (disk full, read-only, I/O error), once, by whoever catches it.
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise describe_error(exc, self.path, "writing to it") from exc

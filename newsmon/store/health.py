@@ -39,16 +39,25 @@ class HealthRunRecord:
 
 @dataclass(frozen=True)
 class HealthEventRecord:
-    """One entry of the health feed: a failed check, or a recovery."""
+    """One entry of the health feed: an incident, a reminder of it, or its end."""
 
     at: datetime
     spider: str
     check: str
+    """The (first) failed check's name; "recovered" for a recovery."""
     field: str
     message: str
+    """What happened, in a sentence a person can act on."""
     example_url: str
     event_id: int = 0
     """Row id (0 for an event not stored yet)."""
+    kind: str = ""
+    """"failed" (an incident began), "reminder", "recovered"; "" for an event stored before
+    incidents were summed up (one failed check)."""
+    failures: tuple[dict[str, Any], ...] = ()
+    """Every failure of the incident's run: check, field, message, example_url."""
+    report: str = ""
+    """The path of the run report of the run that raised it."""
 
 
 class HealthTables(Connection):
@@ -72,14 +81,17 @@ class HealthTables(Connection):
                     json.dumps(run.failures, ensure_ascii=False),
                 ),
             )
-            conn.executemany(
-                "INSERT INTO health_event (at, spider, check_name, field, message, example_url)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (to_db_time(e.at), e.spider, e.check, e.field, e.message, e.example_url)
-                    for e in events
-                ],
-            )
+            for e in events:
+                event_id = conn.execute(
+                    "INSERT INTO health_event (at, spider, check_name, field, message,"
+                    " example_url) VALUES (?, ?, ?, ?, ?, ?)",
+                    (to_db_time(e.at), e.spider, e.check, e.field, e.message, e.example_url),
+                ).lastrowid
+                conn.execute(
+                    "INSERT INTO health_event_detail (event_id, kind, failures_json, report)"
+                    " VALUES (?, ?, ?, ?)",
+                    (event_id, e.kind, json.dumps(list(e.failures), ensure_ascii=False), e.report),
+                )
             conn.execute(
                 "DELETE FROM health_run WHERE spider = ? AND id <= (SELECT id FROM health_run"
                 " WHERE spider = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
@@ -116,8 +128,10 @@ class HealthTables(Connection):
     def latest_health_events(self, limit: int) -> list[HealthEventRecord]:
         """Return the newest `limit` health events, newest run first."""
         rows = self._connection().execute(
-            "SELECT id, at, spider, check_name, field, message, example_url FROM health_event"
-            # Newest run first; within a run, its checks in the order they ran.
+            "SELECT id, at, spider, check_name, field, message, example_url,"
+            " coalesce(kind, ''), coalesce(failures_json, '[]'), coalesce(report, '')"
+            " FROM health_event LEFT JOIN health_event_detail ON event_id = id"
+            # Newest run first; within a run, its events in the order they were raised.
             " ORDER BY at DESC, id LIMIT ?",
             (limit,),
         )
@@ -130,6 +144,9 @@ class HealthTables(Connection):
                 field=row[4],
                 message=row[5],
                 example_url=row[6],
+                kind=row[7],
+                failures=tuple(json.loads(row[8])),
+                report=row[9],
             )
             for row in rows
         ]

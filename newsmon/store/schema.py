@@ -125,5 +125,34 @@ MIGRATIONS: list[tuple[str, ...]] = [
         ) WITHOUT ROWID""",
         "CREATE INDEX article_ghost_id_article ON article_ghost_id (article_id)",
     ),
+    # 6: failures that reach people. The back-off after a run the site blocked (per site
+    # origin); the articles a failed run listed but could not store, fetched again by the next
+    # run; and what a health event that sums up one incident adds (its kind: failed, reminder
+    # or recovered; the failures it touched; the run report). An event of before this step
+    # names one failed check.
+    (
+        """CREATE TABLE backoff (
+            origin TEXT PRIMARY KEY,
+            blocked_runs INTEGER NOT NULL,
+            until TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE pending_article (
+            url TEXT PRIMARY KEY,
+            listings TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            first_failed TEXT NOT NULL,
+            last_failed TEXT NOT NULL,
+            attempts INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+        # Beside health_event, not in it: an event of before this step has no row here.
+        """CREATE TABLE health_event_detail (
+            event_id INTEGER PRIMARY KEY REFERENCES health_event (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            failures_json TEXT NOT NULL,
+            report TEXT NOT NULL
+        )""",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from newsmon.store.connection import Connection, StateStoreError, to_db_time
+from newsmon.store.connection import Connection, to_db_time
+from newsmon.store.errors import StateStoreError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 

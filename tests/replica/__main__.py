@@ -1,7 +1,8 @@
 """Command line: `python -m tests.replica --port PORT [--host H] [--articles N] [--seed S]`.
 
 Also `--now ISO-TIME` (end of the timeline, for reproducible runs), `--verbose`, and the modes
-(`--faults`, `--render`, `--drift`, `--listing`, `--hide-card`, `--site-rss`): see README.md.
+(`--faults`, `--render`, `--drift`, `--listing`, `--hide-card`, `--site-rss`, `--challenge`):
+see README.md.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from datetime import datetime
 from types import FrameType
 
+from tests.replica import challenge
 from tests.replica.content import Site
 from tests.replica.server import Hook, ReplicaServer
 
@@ -50,9 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument(
         "--faults",
-        choices=("none", "flaky", "hostile"),
+        choices=("none", "flaky", "hostile", "articles-down"),
         default="none",
-        help="fault profile: flaky server errors and slowness, or hostile pages (faults.py)",
+        help="fault profile: flaky server errors and slowness, hostile pages, or every article "
+        "answering 503 (faults.py)",
     )
     parser.add_argument(
         "--render",
@@ -81,16 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
         default="ok",
         help="missing: /news-archive/rss/ answers 404",
     )
+    challenge.add_arguments(parser)
     return parser
 
 
 def build_hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
-    """Per-request hooks chosen on the command line: --faults, --render, --drift, --listing.
+    """Per-request hooks chosen on the command line: --challenge, --faults, --render, --drift,
+    --listing.
 
     Each mode lives in its own module with a `hooks(args, site) -> list[Hook]` function,
     imported only when the mode is asked for.
     """
-    hooks: list[Hook] = []
+    # Bot protection answers before the site (and its faults) are asked.
+    hooks: list[Hook] = challenge.hooks(args, site)
     if args.faults != "none":
         from tests.replica import faults
 

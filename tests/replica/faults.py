@@ -1,8 +1,10 @@
-"""Fault profiles of the replica (`--faults flaky|hostile`), as server hooks.
+"""Fault profiles of the replica (`--faults flaky|hostile|articles-down`), as server hooks.
 
 `flaky`: the server misbehaves the way real ones do, deterministically by `--seed`. Which URL
 gets which fault is drawn from a hash of the seed and the path; a per-path attempt counter
 makes the fault hit the first answer(s) only, so a client that retries gets the page.
+
+`articles-down`: every article page answers 503, every time (the listings are fine).
 
 `hostile`: extra cards at the top of `/tag/news-feed/` and `/tag/russia/` lead to pages built
 to break a crawler (see `HOSTILE_PAGES`). Redirects to another host land on a trap: a second
@@ -61,6 +63,8 @@ def hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
         return [FlakyHook(site, args.seed)]
     if args.faults == "hostile":
         return [HostileHook(site, args.seed)]
+    if args.faults == "articles-down":
+        return [ArticlesDownHook(site)]
     return []
 
 
@@ -159,6 +163,20 @@ class FlakyHook(Hook):
         if truncate and response.status == 200 and response.body:
             response.body = response.body[: int(len(response.body) * TRUNCATE_AT)]
         return response
+
+
+class ArticlesDownHook(Hook):
+    """Every article page answers 503, however often it is asked; listings are fine."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def before(self, request: Request) -> Response | None:
+        """503 for an article page."""
+        match = re.fullmatch(r"/([^/]+)/", request.path)
+        if request.method == "GET" and match and match.group(1) in self.site.by_slug:
+            return _error(503)
+        return None
 
 
 def _error(status: int) -> Response:

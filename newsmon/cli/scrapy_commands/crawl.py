@@ -2,7 +2,9 @@
 
 Scrapy's own `crawl` exits 0 after a run that fetched nothing, and answers a bad setting with
 a traceback. A scheduled monitor needs the opposite: a one-line reason and an exit code that
-cron and systemd can alert on.
+cron and systemd can alert on. A run skipped on purpose (another run holds the lock, or the
+site blocked the last run and the back-off holds) is one line and exit 0; a state file on a
+full or failing disk is one line and exit 1 (the run failed; the configuration is fine).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scrapy.exceptions import UsageError
 from scrapy.extensions.feedexport import FeedExporter
 
 from newsmon.config import NewsmonConfigError
+from newsmon.crawl.backoff import BackingOff
 from newsmon.run import quiet
 from newsmon.run.lock import RunLocked
 from newsmon.run.outcome import CONFIG_ERROR, RUN_FAILED, run_exit_code
@@ -67,20 +70,26 @@ class Command(ScrapyCrawlCommand):
         crawler.signals.connect(_warn_if_feeds_unused, signal=signals.engine_started)
         running = self.crawler_process.crawl(crawler, **opts.spargs)
         configuration_failed: list[str] = []
-        locked: list[str] = []
+        skipped: list[str] = []
+        store_failed: list[str] = []
         crashed: list[str] = []
 
         def explain(error: BaseException) -> bool:
-            """Print a configuration error or a held lock as one line; tell whether it was."""
-            if isinstance(error, RunLocked):
-                # Another run is on it: skipping is the expected outcome, not a failure.
-                locked.append(str(error))
+            """Say a configuration error, a held lock or a back-off in one line; tell if it was."""
+            if isinstance(error, RunLocked | BackingOff):
+                # Another run is on it, or the site asked for a pause: skipping is the
+                # expected outcome, not a failure.
+                skipped.append(str(error))
                 self.say(str(error), logging.WARNING)
                 return True
             if not isinstance(error, CONFIGURATION_ERRORS):
                 crashed.append(repr(error))
                 return False
-            configuration_failed.append(str(error))
+            if isinstance(error, StateStoreError) and error.transient:
+                # A full disk or an I/O error: the run failed, the configuration is fine.
+                store_failed.append(str(error))
+            else:
+                configuration_failed.append(str(error))
             self.say(str(error), logging.ERROR)
             return True
 
@@ -93,9 +102,9 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         if configuration_failed:
             self.exitcode = CONFIG_ERROR
-        elif locked:
+        elif skipped:
             self.exitcode = 0
-        elif self.crawler_process.bootstrap_failed or crashed:
+        elif self.crawler_process.bootstrap_failed or crashed or store_failed:
             # A crawl that died of an unexpected error did not run: cron must hear of it.
             self.exitcode = RUN_FAILED
         else:

@@ -18,7 +18,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsmon.config import NewsmonConfigError
-from newsmon.crawl.http import http_status
+from newsmon.crawl.http import failure_words, http_status, is_blocked, is_transient
 from newsmon.crawl.keeper import WalkKeeper
 from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META
 from newsmon.crawl.pages import article_page, forget
@@ -28,6 +28,7 @@ from newsmon.extract.article import NotAnArticle
 from newsmon.extract.listing import NO_CARDS, CardsFound, ListingCard
 from newsmon.extract.normalize.urls import canonical_url, is_on_site
 from newsmon.items import ArticleItem
+from newsmon.run.outcome import NETWORK_ERROR, fetch_failures
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,16 @@ class ArticleSpider(scrapy.Spider):
             meta={ARTICLE_META: key},
         )
 
+    def refetch_request(self, key: str) -> Request:
+        """The request for an article an earlier run listed but could not store."""
+        return Request(
+            key,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={CARD_ARG: None, "key": key},
+            meta={ARTICLE_META: key},
+        )
+
     def revisit_request(self, url: str) -> Request:
         """A conditional request for a known article: a 304 means it did not change."""
         self._count("revisits/requested")
@@ -161,16 +172,33 @@ class ArticleSpider(scrapy.Spider):
         self._report_failure(failure, "revisits", "revisit failed")
 
     def article_failed(self, failure: Failure) -> None:
-        """Report an article that could not be fetched; the crawl goes on."""
+        """Report an article that could not be fetched; the crawl goes on.
+
+        If it may come next time (a block, a network or server error), the next run fetches
+        it again, whatever its listing says then.
+        """
         key = failure.request.meta.get(ARTICLE_META)  # type: ignore[attr-defined]
         if key is not None:
-            self.walks.article_failed(key, "an article could not be fetched")
+            self.walks.article_failed(
+                key,
+                "an article could not be fetched",
+                transient=is_transient(failure),
+                detail=failure_words(failure),
+            )
         self._report_failure(failure, "articles", "article not fetched")
 
     def _report_failure(self, failure: Failure, kind: str, words: str) -> None:
         """Count a failed request under `kind` (by HTTP status if it got one) and log it."""
         request = failure.request  # type: ignore[attr-defined]
+        if is_blocked(failure):
+            # The block was said once for the run; each page it kept away is counted only.
+            self._count(f"{kind}/blocked")
+            logger.debug("%s: %s", words, failure.value)
+            return
         status = http_status(failure)
+        if kind == "articles":
+            what = f"HTTP {status}" if status is not None else NETWORK_ERROR
+            fetch_failures(self.crawler).articles[what] += 1
         if status is not None:
             self._count(f"{kind}/http_{status}")
             logger.warning("%s: HTTP %s at %s", words, status, request.url)

@@ -30,7 +30,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newsmon.config import NewsmonConfigError, base_url_from_settings
-from newsmon.crawl.http import failure_words, http_status
+from newsmon.crawl.http import failure_words, http_status, is_blocked
 from newsmon.crawl.meta import (
     APP_DATA_META,
     CONDITIONAL_META,
@@ -44,6 +44,7 @@ from newsmon.crawl.spiders.siterss import SiteRssSpider
 from newsmon.crawl.walks import Validators
 from newsmon.extract.listing import ListingPage, endpoint_cards, endpoint_next_page
 from newsmon.extract.normalize.urls import is_on_site
+from newsmon.run.outcome import NETWORK_ERROR, fetch_failures
 from newsmon.run.settings_check import check_settings
 from newsmon.site import listing_path
 
@@ -137,9 +138,13 @@ class ListingSpider(SiteRssSpider):
                     slug, 1, url, conditional=not walk.full, validators=walk.entry_validators
                 )
             )
+        # Articles an earlier run listed but could not store: fetched whatever the listings say.
+        refetches = [self.refetch_request(a.url) for a in self.walks.pending_refetches(self.slugs)]
         if self.reads_site_rss():
             yield self.site_rss_request()
         for request in firsts:
+            yield request
+        for request in refetches:
             yield request
         for url in revisits:
             yield self.revisit_request(url)
@@ -256,7 +261,8 @@ class ListingSpider(SiteRssSpider):
     def app_data_failed(self, failure: Failure) -> Iterator[Request]:
         """The app's data could not be fetched: go on along the chain."""
         request = failure.request  # type: ignore[attr-defined]
-        logger.warning("the app's data %s %s", request.url, failure_words(failure))
+        level = logging.DEBUG if is_blocked(failure) else logging.WARNING
+        logger.log(level, "the app's data %s %s", request.url, failure_words(failure))
         kwargs = request.cb_kwargs
         yield from self.app_data_empty(kwargs["slug"], kwargs["page"], kwargs["page_url"])
 
@@ -290,7 +296,15 @@ class ListingSpider(SiteRssSpider):
         request = failure.request  # type: ignore[attr-defined]
         slug = request.cb_kwargs.get("slug", "?")
         page = request.cb_kwargs.get("page", 1)
+        if is_blocked(failure):
+            # Said once for the run (the block), not once per listing page.
+            self._count("listings/blocked")
+            self.walks.listing_failed(slug, f"page {page} was blocked")
+            return
         status = http_status(failure)
+        if status != 404 or page == 1:
+            what = f"HTTP {status}" if status is not None else NETWORK_ERROR
+            fetch_failures(self.crawler).listings[what] += 1
         if status is not None:
             self._count(f"listings/http_{status}")
             if status == 404 and page == 1:

@@ -23,7 +23,7 @@ from typing import Literal
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from newsmon.crawl.http import failure_words
+from newsmon.crawl.http import failure_words, is_blocked
 from newsmon.crawl.meta import CONDITIONAL_META, CONTENT_TYPES_META, VALIDATORS_META
 from newsmon.crawl.spiders.articles import ArticleSpider
 from newsmon.crawl.walks import Validators
@@ -118,7 +118,9 @@ class SiteRssSpider(ArticleSpider):
     def site_rss_failed(self, failure: Failure) -> Iterator[Request]:
         """The RSS could not be fetched: one warning, and the walk goes on without it."""
         request = failure.request  # type: ignore[attr-defined]
-        yield from self._unavailable(f"{request.url} {failure_words(failure)}")
+        # A block was said once for the run; the RSS it kept away is no news.
+        level = logging.DEBUG if is_blocked(failure) else logging.WARNING
+        yield from self._unavailable(f"{request.url} {failure_words(failure)}", level)
 
     def cards_missing(self, slug: str, page: int, url: str) -> Iterator[Request]:
         """The News Feed's first page found no cards: the site's RSS gives them, if it can."""
@@ -147,12 +149,12 @@ class SiteRssSpider(ArticleSpider):
         self.site_rss.outcome = "pending"
         yield self.site_rss_request(conditional=False)
 
-    def _unavailable(self, why: str) -> Iterator[Request]:
+    def _unavailable(self, why: str, level: int = logging.WARNING) -> Iterator[Request]:
         state = self.site_rss
         state.outcome = "failed"
         self._count("site_rss/failed")
-        logger.warning(
-            "the site's RSS %s; the walk goes on without it (no cross-check this run)", why
+        logger.log(
+            level, "the site's RSS %s; the walk goes on without it (no cross-check this run)", why
         )
         waiting, state.waiting = state.waiting, []
         for slug, url in waiting:
