@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 
-from newsmon.site import is_http_url, is_slug
+from newsmon.site import NEWS_ARCHIVE_KEY, is_http_url, is_slug
 
 
 class NewsmonConfigError(ValueError):
@@ -33,6 +33,23 @@ def base_url_from_settings(settings: BaseSettings) -> str:
 
 def tag_list(value: object) -> list[str]:
     """Tag slugs from a list or a comma-separated string; raise NewsmonConfigError if bad."""
+    slugs = slug_list(value, "tag", "'russia' or 'war'")
+    if NEWS_ARCHIVE_KEY in slugs:
+        # Its listing key names /news-archive/, which is no tag page.
+        raise NewsmonConfigError(
+            f"{NEWS_ARCHIVE_KEY!r} is the all-news archive, not a tag: `scrapy crawl archive`"
+            " walks it"
+        )
+    return slugs
+
+
+def author_list(value: object) -> list[str]:
+    """Author slugs (/author/<slug>/) from a list or a comma-separated string, checked."""
+    return slug_list(value, "author", "'martin' or 'olena-marchuk'")
+
+
+def slug_list(value: object, what: str, example: str) -> list[str]:
+    """Slugs from a list or a comma-separated string; raise NewsmonConfigError if bad."""
     if isinstance(value, str):
         items: list[object] = list(value.split(","))
     elif isinstance(value, list | tuple):
@@ -40,11 +57,14 @@ def tag_list(value: object) -> list[str]:
     elif value is None:
         items = []
     else:
-        raise NewsmonConfigError(f"tags must be a comma-separated string or a list, not {value!r}")
+        raise NewsmonConfigError(
+            f"{what}s must be a comma-separated string or a list, not {value!r}"
+        )
     slugs = [str(item).strip().strip("/").lower() for item in items if str(item).strip()]
     for slug in slugs:
         if not is_slug(slug):
-            raise NewsmonConfigError(f"{slug!r} is not a tag slug (like 'russia' or 'war')")
+            article = "an" if what[0] in "aeiou" else "a"
+            raise NewsmonConfigError(f"{slug!r} is not {article} {what} slug (like {example})")
     return list(dict.fromkeys(slugs))
 
 

@@ -33,6 +33,9 @@ NEWSMON_BASE_URL = "https://kyivindependent.com"
 NEWSMON_MAX_PAGES = 3
 # Tag slugs the `tags` spider walks (and publishes feeds for) when no `-a tags=` is given.
 NEWSMON_TAGS = ["united-states", "russia"]
+# Author slugs (/author/<slug>/) the `authors` spider walks when no `-a authors=` is given;
+# none by default: an author feed is something a reader asks for.
+NEWSMON_AUTHORS: list[str] = []
 # Known articles published within this many hours (counted back from the newest stored
 # article, or from now if that is earlier) are revisited with a conditional request, so
 # updates are caught; an unchanged one costs a 304. 0 turns revisits off.
@@ -206,8 +209,17 @@ NEWSMON_OUTPUT_DIR = "output"
 NEWSMON_FEED_SIZE = 50
 # Public address of NEWSMON_OUTPUT_DIR, for the feeds' rel="self" links.
 NEWSMON_FEED_BASE_URL = "http://localhost:8080/"
+# Named filter feeds, published by every run as output/filters/<name>.xml|.atom|.json: a name
+# and the query a served feed takes, e.g. {"kharkiv": "filter=kharkiv&filterout=opinion"}.
+NEWSMON_FILTER_FEEDS: dict[str, str] = {}
+# Newest articles a filter looks through (named feeds and served ?filter= URLs alike): a
+# request's cost stays bounded however large the store grows.
+NEWSMON_FILTER_SCAN = 5000
 # Writes the feeds and the JSON-lines archive from the store when a run ends.
 EXTENSIONS["newsmon.publish.extension.PublishAtClose"] = 500
+# Writes output/index.html and output/feeds.opml after the health checks (520) recorded the
+# run, so the page's status and recent runs include it.
+EXTENSIONS["newsmon.publish.extension.FrontDoorAtClose"] = 530
 
 # --- Health: checks, announcements, run reports -------------------------------------------
 

@@ -17,6 +17,13 @@ NEWS_FEED_SLUG = "news-feed"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
+# A listing is named by a key: a tag's slug (the News Feed included), "author/<slug>" for an
+# author's page, or "news-archive" for the all-news archive. The keys are what
+# `ArticleItem.listings` and the store's listing memberships hold, so an article seen by several
+# listings is stored once and knows all of them.
+NEWS_ARCHIVE_KEY = "news-archive"
+AUTHOR_PREFIX = "author/"
+
 
 def is_slug(text: object) -> bool:
     """Tell whether `text` is a slug newsmon may use in a file name or URL."""
@@ -40,3 +47,38 @@ def is_http_url(url: object) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def author_key(slug: str) -> str:
+    """The listing key of an author's page: "martin" -> "author/martin"."""
+    return AUTHOR_PREFIX + slug
+
+
+def listing_kind(key: str) -> tuple[str, str]:
+    """("tag" | "author" | "archive", slug) of a listing key; ValueError if it is none."""
+    if key == NEWS_ARCHIVE_KEY:
+        return "archive", key
+    if key.startswith(AUTHOR_PREFIX) and is_slug(key.removeprefix(AUTHOR_PREFIX)):
+        return "author", key.removeprefix(AUTHOR_PREFIX)
+    if is_slug(key):
+        return "tag", key
+    raise ValueError(f"{key!r} is not a listing (a tag slug, author/<slug> or {NEWS_ARCHIVE_KEY})")
+
+
+def is_listing_key(key: object) -> bool:
+    """Tell whether `key` names a listing newsmon can walk and publish."""
+    if not isinstance(key, str):
+        return False
+    try:
+        listing_kind(key)
+    except ValueError:
+        return False
+    return True
+
+
+def listing_path(key: str) -> str:
+    """The path of a listing's first page: /tag/<slug>/, /author/<slug>/ or /news-archive/."""
+    kind, slug = listing_kind(key)
+    if kind == "archive":
+        return f"/{NEWS_ARCHIVE_KEY}/"
+    return f"/{kind}/{slug}/"

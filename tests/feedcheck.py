@@ -229,3 +229,78 @@ def check_atom(
             assert_absolute(media.get("url"), f"{at} media:content")
     assert len(ids) == len(set(ids)), f"{where}: repeated ids {ids}"
     return parsed
+
+
+# JSON Feed 1.1 (https://jsonfeed.org/version/1.1): the fields the spec requires, and the types
+# it gives the optional ones newsmon writes. feedparser 6.0.14, the newest release, reads no
+# JSON Feed, so this schema and the checks below are the reader of the JSON twins.
+_AUTHOR = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "url": {"type": "string"}},
+    "minProperties": 1,
+}
+JSON_FEED_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["version", "title", "items"],
+    "properties": {
+        "version": {"const": "https://jsonfeed.org/version/1.1"},
+        "title": {"type": "string", "minLength": 1},
+        "home_page_url": {"type": "string"},
+        "feed_url": {"type": "string"},
+        "description": {"type": "string"},
+        "language": {"type": "string"},
+        "authors": {"type": "array", "items": _AUTHOR},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id"],
+                "anyOf": [{"required": ["content_html"]}, {"required": ["content_text"]}],
+                "properties": {
+                    "id": {"type": "string", "minLength": 1},
+                    "url": {"type": "string"},
+                    "title": {"type": "string"},
+                    "content_html": {"type": "string"},
+                    "content_text": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "image": {"type": "string"},
+                    "date_published": {"type": "string"},
+                    "date_modified": {"type": "string"},
+                    "authors": {"type": "array", "items": _AUTHOR},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+def check_json_feed(
+    path: Path, *, self_url: str | None = None, site_link: str | None = None
+) -> dict[str, Any]:
+    """Validate a JSON Feed 1.1 file (required fields, types, dates, URLs); return it."""
+    import json
+
+    import jsonschema
+
+    where = str(path)
+    document: dict[str, Any] = json.loads(Path(path).read_bytes())
+    jsonschema.Draft202012Validator(JSON_FEED_SCHEMA).validate(document)
+    assert_absolute(document.get("feed_url"), f"{where} feed_url")
+    assert_absolute(document.get("home_page_url"), f"{where} home_page_url")
+    if self_url is not None:
+        assert document["feed_url"] == self_url, f"{where}: feed_url {document['feed_url']!r}"
+    if site_link is not None:
+        assert document["home_page_url"] == site_link, f"{where}: home_page_url"
+    ids = []
+    for index, item in enumerate(document["items"]):
+        at = f"{where} item {index}"
+        ids.append(item["id"])
+        assert_absolute(item.get("url"), f"{at} url")
+        for name in ("date_published", "date_modified"):
+            if name in item:
+                assert_rfc3339(item[name], f"{at} {name}")
+        assert_safe_html(item.get("content_html"), f"{at} content_html")
+    assert len(ids) == len(set(ids)), f"{where}: repeated ids {ids}"
+    return document

@@ -57,6 +57,14 @@ class Newsboat:
 
     def run(self, *commands: str) -> str:
         """Run newsboat -x <commands>; return its stdout."""
+        return self._newsboat("-x", *commands)
+
+    def import_opml(self, path: Path) -> str:
+        """`newsboat -i FILE`: add the OPML's feeds to the url file; return its stdout."""
+        return self._newsboat("-i", str(path))
+
+    def _newsboat(self, *options: str) -> str:
+        """Run newsboat with its own HOME, url file, cache and config; return its stdout."""
         env = {
             "HOME": str(self.home),
             "XDG_CONFIG_HOME": str(self.home / ".config"),
@@ -65,7 +73,7 @@ class Newsboat:
             "LANG": "C.UTF-8",
             "TERM": "dumb",
         }
-        args = ["newsboat", "-u", self.urls, "-c", self.cache, "-C", self.config, "-x", *commands]
+        args = ["newsboat", "-u", self.urls, "-c", self.cache, "-C", self.config, *options]
         result = subprocess.run(
             [str(a) for a in args],
             env=env,

@@ -14,23 +14,26 @@ from typing import Any
 import jsonschema
 
 from newsmon.schema import load_article_schema
-from tests.feedcheck import check_atom, check_rss
+from tests.feedcheck import check_atom, check_json_feed, check_rss
 
 
 def feed_files(output_dir: Path) -> list[Path]:
-    """Every feed newsmon publishes: the News Feed's and each tag's, RSS and Atom."""
-    patterns = ("newsfeed.xml", "newsfeed.atom", "tags/*.xml", "tags/*.atom")
+    """Every feed newsmon publishes (News Feed, tags, authors, archive, filters), 3 formats."""
+    stems = ("newsfeed", "news-archive", "tags/*", "authors/*", "filters/*")
+    patterns = [f"{stem}{suffix}" for stem in stems for suffix in (".xml", ".atom", ".json")]
     return sorted(path for pattern in patterns for path in output_dir.glob(pattern))
 
 
 def check_feeds(output_dir: Path) -> list[Path]:
-    """Validate every published feed (feedparser and the W3C rules of tests.feedcheck)."""
+    """Validate every published feed (feedparser, the W3C rules and the JSON Feed schema)."""
     feeds = feed_files(output_dir)
     for feed in feeds:
         if feed.suffix == ".xml":
             check_rss(feed)
-        else:
+        elif feed.suffix == ".atom":
             check_atom(feed)
+        else:
+            check_json_feed(feed)
     return feeds
 
 

@@ -63,11 +63,11 @@ def archived(result: CrawlResult) -> list[str]:
 
 
 def published_files(output: Path) -> dict[str, bytes]:
-    """The news feeds and the archive (health.xml aside)."""
+    """The news feeds and the archive (health.xml and the front page's run history aside)."""
     return {
         str(path.relative_to(output)): path.read_bytes()
         for path in sorted(output.rglob("*"))
-        if path.is_file() and path.name != "health.xml"
+        if path.is_file() and path.name not in ("health.xml", "index.html")
     }
 
 
@@ -107,6 +107,7 @@ class BlockedStory:
     files_before: dict[str, bytes]
     files_blocked: dict[str, bytes]
     health_blocked: bytes
+    index_blocked: str
     health_again: bytes
     requests_blocked: list[dict[str, Any]]
     requests_skipped: list[dict[str, Any]]
@@ -140,6 +141,7 @@ def tell_blocked_story(workdir: Path) -> BlockedStory:
             requests_blocked = site.requests()
             files_blocked = published_files(blocked.output_dir)
             health_blocked = (blocked.output_dir / "health.xml").read_bytes()
+            index_blocked = (blocked.output_dir / "index.html").read_text(encoding="utf-8")
             site.reset_requests()
             skipped = run_crawl("newsfeed", site.base_url, workdir, settings=alerts)
             received()
@@ -164,6 +166,7 @@ def tell_blocked_story(workdir: Path) -> BlockedStory:
         files_before,
         files_blocked,
         health_blocked,
+        index_blocked,
         health_again,
         requests_blocked,
         requests_skipped,
@@ -206,6 +209,8 @@ def test_a_challenge_is_never_retried_or_solved(story: BlockedStory) -> None:
 
 def test_feeds_and_archive_stay_as_they_were_while_blocked(story: BlockedStory) -> None:
     assert story.files_blocked == story.files_before
+    # The front page says so (it lists every run).
+    assert "blocked(site)" in story.index_blocked and "Failing" in story.index_blocked
     archive = story.files_blocked["articles.jsonl"].decode().splitlines()
     assert not {a["url"] for a in story.published} & {json.loads(line)["url"] for line in archive}
 

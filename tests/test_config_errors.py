@@ -85,6 +85,13 @@ SETTING_CASES = [
     ({"NEWSMON_FEED_SZE": "10"}, ["unknown setting NEWSMON_FEED_SZE", "NEWSMON_FEED_SIZE?"]),
     ({"DOWNLOAD_TIMEOUT": "long"}, ["DOWNLOAD_TIMEOUT must be a number", "'long'"]),
     ({"ROBOTSTXT_OBEY": "perhaps"}, ["ROBOTSTXT_OBEY must be True or False"]),
+    (
+        {"NEWSMON_FILTER_FEEDS": '{"kharkiv": "filter=kharkiv&q=1"}'},
+        ["NEWSMON_FILTER_FEEDS['kharkiv']: unknown parameter 'q'"],
+    ),
+    ({"NEWSMON_FILTER_FEEDS": "kharkiv"}, ["NEWSMON_FILTER_FEEDS must be a JSON object"]),
+    ({"NEWSMON_FILTER_SCAN": "0"}, ["NEWSMON_FILTER_SCAN must be 1 or more"]),
+    ({"NEWSMON_AUTHORS": "../x"}, ["'../x' is not an author slug"]),
 ]
 
 
@@ -113,6 +120,17 @@ def test_credentials_in_the_base_url_are_refused_without_repeating_them(tmp_path
 def test_a_bad_tag_argument(tmp_path: Path) -> None:
     line = assert_refused(crawl(tmp_path, "-a", "tags=../x", spider="tags"), "'../x'")
     assert "tag slug" in line
+
+
+def test_the_archive_is_not_a_tag(tmp_path: Path) -> None:
+    outcome = crawl(tmp_path, "-a", "tags=war,news-archive", spider="tags")
+    assert_refused(outcome, "'news-archive' is the all-news archive", "scrapy crawl archive")
+
+
+def test_authors_to_walk_are_needed_and_checked(tmp_path: Path) -> None:
+    assert_refused(crawl(tmp_path, spider="authors"), "no authors to walk", "NEWSMON_AUTHORS")
+    line = assert_refused(crawl(tmp_path, "-a", "authors=martin,../x", spider="authors"), "'../x'")
+    assert "author slug" in line
 
 
 # --- the state file: refused, left byte for byte as it was, with a way out ----------------

@@ -234,7 +234,9 @@ def test_feeds_and_archive_stay_valid_and_leak_nothing(runs: HostileRuns) -> Non
     assert not [p for p in runs.workdir.parent.glob("x.*")]
     assert sorted(p.name for p in (runs.tags.output_dir / "tags").iterdir()) == [
         "russia.atom",
+        "russia.json",
         "russia.xml",
         "united-states.atom",
+        "united-states.json",
         "united-states.xml",
     ]

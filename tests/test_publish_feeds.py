@@ -94,7 +94,8 @@ def write(tmp_path: Path, entries: list[FeedEntry], spec: FeedSpec = RUSSIA, **k
     """Write the feeds into tmp_path/output and return (rss path, atom path)."""
     kwargs.setdefault("feed_base_url", BASE)
     kwargs.setdefault("now", NOW)
-    return write_feeds(tmp_path / "output", spec, entries, **kwargs)  # type: ignore[arg-type]
+    rss, atom, _ = write_feeds(tmp_path / "output", spec, entries, **kwargs)  # type: ignore[arg-type]
+    return rss, atom
 
 
 def rss_items(path: Path) -> list[etree._Element]:
@@ -118,11 +119,20 @@ def test_feed_paths_for_news_feed_and_tags(tmp_path: Path) -> None:
     assert feed_paths(tmp_path, "news-feed") == (
         tmp_path / "newsfeed.xml",
         tmp_path / "newsfeed.atom",
+        tmp_path / "newsfeed.json",
     )
     assert feed_paths(tmp_path, "russia") == (
         tmp_path / "tags" / "russia.xml",
         tmp_path / "tags" / "russia.atom",
+        tmp_path / "tags" / "russia.json",
     )
+    assert feed_paths(tmp_path, "martin", "author") == (
+        tmp_path / "authors" / "martin.xml",
+        tmp_path / "authors" / "martin.atom",
+        tmp_path / "authors" / "martin.json",
+    )
+    assert feed_paths(tmp_path, "news-archive", "archive")[0] == tmp_path / "news-archive.xml"
+    assert feed_paths(tmp_path, "kharkiv", "filter")[2] == tmp_path / "filters" / "kharkiv.json"
 
 
 @pytest.mark.parametrize(
@@ -219,15 +229,28 @@ def test_item_fields(tmp_path: Path) -> None:
     assert entry.summary == "Summary of article 3."
 
 
-def test_one_dc_creator_per_author(tmp_path: Path) -> None:
-    authors = ["Kateryna Hodunova", "Martin Fornusek", "The Kyiv Independent news desk"]
+@pytest.mark.parametrize(
+    ("authors", "byline"),
+    [
+        (["Kateryna Hodunova"], "Kateryna Hodunova"),
+        (["Kateryna Hodunova", "Martin Fornusek"], "Kateryna Hodunova and Martin Fornusek"),
+        (
+            ["Kateryna Hodunova", "Martin Fornusek", "The Kyiv Independent news desk"],
+            "Kateryna Hodunova, Martin Fornusek and The Kyiv Independent news desk",
+        ),
+    ],
+)
+def test_co_authors_are_one_byline_in_rss_and_one_author_each_in_atom(
+    tmp_path: Path, authors: list[str], byline: str
+) -> None:
     rss, atom = write(tmp_path, [make_entry(0, authors=authors)])
     parsed_rss, parsed_atom = check_pair(rss, atom)
     (item,) = rss_items(rss)
-    assert [c.text for c in item.findall("dc:creator", NS)] == authors
+    # One dc:creator: readers show the last of several only, which lost every co-author.
+    assert [c.text for c in item.findall("dc:creator", NS)] == [byline]
     assert item.find("author") is None  # RSS <author> must be an e-mail address
     assert [a["name"] for a in parsed_atom.entries[0].authors] == authors
-    assert parsed_rss.entries[0].author  # feedparser reads dc:creator as the author
+    assert parsed_rss.entries[0].author == byline
 
 
 def test_entry_without_authors_is_still_valid_atom(tmp_path: Path) -> None:
@@ -483,7 +506,9 @@ def test_atom_twin(tmp_path: Path) -> None:
 
 def leftovers(directory: Path) -> list[str]:
     """Names in a directory other than the finished feed files."""
-    return sorted(p.name for p in directory.iterdir() if not p.name.endswith((".xml", ".atom")))
+    return sorted(
+        p.name for p in directory.iterdir() if not p.name.endswith((".xml", ".atom", ".json"))
+    )
 
 
 def test_failed_rename_keeps_old_feed_and_leaves_no_temp_file(
@@ -526,7 +551,7 @@ def test_replace_is_a_rename_in_the_same_folder(
 
     monkeypatch.setattr(atomic.os, "replace", spy)
     rss, atom = write(tmp_path, [make_entry(0)])
-    assert [Path(dst) for _, dst in calls] == [rss, atom]
+    assert [Path(dst) for _, dst in calls] == [rss, atom, rss.with_suffix(".json")]
     assert all(Path(src).parent == Path(dst).parent for src, dst in calls)
     assert all(Path(src).name.startswith(".") for src, _ in calls)
 
@@ -584,7 +609,7 @@ def test_newsboat_shows_a_reannounced_rewrite_again(
     output, base = served_output
     kwargs = {"feed_base_url": base, "update_policy": "reannounce"}
     write_feeds(output, RUSSIA, [make_entry(1), make_entry(2)], now=NOW, **kwargs)
-    rss, _ = feed_paths(output, "russia")
+    rss, _, _ = feed_paths(output, "russia")
     reader = Newsboat(tmp_path / "home", feed_url(base, output, rss))
     assert reader.reload() == 2
 

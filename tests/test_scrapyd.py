@@ -124,12 +124,14 @@ def test_scrapyd_deploys_and_runs_the_newsfeed_spider(replica_small: Any, tmp_pa
         assert deployed.returncode == 0, deployed.stderr + deployed.stdout
         answer = json.loads(deployed.stdout)
         assert answer["status"] == "ok" and answer["project"] == "newsmon", answer
-        assert answer["spiders"] == 2  # newsfeed and tags, listed by Scrapyd from the egg
+        assert answer["spiders"] == 4  # listed by Scrapyd from the egg
         egg = tmp_path / "scrapyd" / "eggs" / "newsmon" / "1.egg"
         with zipfile.ZipFile(egg) as archive:
             assert "newsmon/schema/article.schema.json" in archive.namelist()
+            # The front door's template: publishing reads it from the egg.
+            assert "newsmon/publish/templates/index.html.jinja" in archive.namelist()
         spiders = get_json(url + "listspiders.json?project=newsmon")["spiders"]
-        assert sorted(spiders) == ["newsfeed", "tags"]
+        assert sorted(spiders) == ["archive", "authors", "newsfeed", "tags"]
 
         settings = {
             **FAST,
@@ -163,6 +165,7 @@ def test_scrapyd_deploys_and_runs_the_newsfeed_spider(replica_small: Any, tmp_pa
     assert re.search(r"published \d+ feed files", job_log), job_log[-3000:]
     check_rss(output / "newsfeed.xml")
     check_atom(output / "newsfeed.atom")
+    assert "The Kyiv Independent \u2014 News Feed" in (output / "index.html").read_text()
     entries = feedparser.parse((output / "newsfeed.xml").read_bytes()).entries
     in_feed = [a for a in replica_small.truth() if "news-feed" in a["tag_slugs"]]
     assert len(entries) == min(len(in_feed), 2 * 20)

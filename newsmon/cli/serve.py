@@ -1,4 +1,8 @@
-"""`python -m newsmon serve --port 8080`: serve the output folder read-only until stopped."""
+"""`python -m newsmon serve --port 8080`: serve the output folder read-only until stopped.
+
+The static files as they are; feed URLs with parameters (`?filter=`, `?limit=`, ...) rendered
+from the store (`newsmon.publish.queries`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from scrapy.settings import Settings
 
 from newsmon.cli.base import console_logger
 from newsmon.config import NewsmonConfigError
+from newsmon.publish.queries import FeedQueries
 from newsmon.publish.server import FeedServer, make_server, serve_in_thread
 
 # The server's address and its stop, whatever LOG_LEVEL says (requests go to the access log).
@@ -39,9 +44,13 @@ def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
     if not 0 <= port <= 65535:
         raise NewsmonConfigError(f"--port must be between 0 and 65535, not {port}")
     output.mkdir(parents=True, exist_ok=True)
+    # Feed URLs with parameters (?filter=, ?limit=, ...) are read from the store; checked now,
+    # so a bad NEWSMON_FILTER_FEEDS stops `serve` rather than every such request.
+    queries = FeedQueries.from_settings(settings)
     try:
-        server = make_server(output, host, port)
+        server = make_server(output, host, port, queries)
     except OSError as error:
+        queries.close()
         raise NewsmonConfigError(f"cannot serve on {host}:{port}: {error.strerror}") from error
     serve_in_thread(server)
     # Tests and scripts read this line for the address (with --port 0 the port is chosen here).
@@ -50,9 +59,11 @@ def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
 
 
 def stop_server(server: FeedServer) -> None:
-    """Stop serving and free the port."""
+    """Stop serving, free the port, close the store."""
     server.shutdown()
     server.server_close()
+    if server.queries is not None:
+        server.queries.close()
 
 
 class ServeCommand:

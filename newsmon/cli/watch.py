@@ -33,6 +33,7 @@ from newsmon.cli.base import console_logger
 from newsmon.cli.serve import add_server_arguments, start_server, stop_server
 from newsmon.config import (
     NewsmonConfigError,
+    author_list,
     base_url_from_settings,
     check_writable_dir,
     tag_list,
@@ -111,6 +112,8 @@ class WatchPlan:
                 )
             if name == "tags" and not tags:
                 continue  # no monitored tags: nothing for the tags spider to walk
+            if name == "authors" and not author_list(settings.getlist("NEWSMON_AUTHORS")):
+                continue  # no followed authors: nothing for the authors spider to walk
             crawls.append(name)
         if not crawls:
             raise NewsmonConfigError("nothing to watch: NEWSMON_WATCH_CRAWLS is empty")

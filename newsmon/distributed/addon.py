@@ -49,6 +49,7 @@ COMPONENTS: tuple[tuple[str, str, int | None], ...] = (
     ("EXTENSIONS", "newsmon.crawl.keeper.WalkKeeper", None),
     ("EXTENSIONS", "newsmon.distributed.walks.WorkerWalkKeeper", 10),
     ("EXTENSIONS", "newsmon.publish.extension.PublishAtClose", None),
+    ("EXTENSIONS", "newsmon.publish.extension.FrontDoorAtClose", None),
     ("EXTENSIONS", "newsmon.run.outcome.RunOutcome", None),
     ("EXTENSIONS", "newsmon.health.extension.HealthAtClose", None),
     # After RedactSecrets (-30): its log lines name the Redis URL.

@@ -39,7 +39,7 @@ from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.lock import RunLock, RunLocked, lock_path
 from newsmon.run.outcome import RUN_FAILED
 from newsmon.run.redact import redact_url
-from newsmon.site import is_slug
+from newsmon.site import is_listing_key
 from newsmon.store import StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)
@@ -247,10 +247,10 @@ class Publisher:
     def _walked(self) -> list[str]:
         """The listing slugs the shared crawls walked (unsafe names are left out)."""
         slugs = sorted(text(slug) for slug in self.client.smembers(self.keys.listings))
-        bad = [slug for slug in slugs if not is_slug(slug)]
+        bad = [slug for slug in slugs if not is_listing_key(slug)]
         if bad:
-            logger.warning("not a listing slug, no feed written: %s", ", ".join(map(repr, bad)))
-        return [slug for slug in slugs if is_slug(slug)]
+            logger.warning("not a listing, no feed written: %s", ", ".join(map(repr, bad)))
+        return [slug for slug in slugs if is_listing_key(slug)]
 
     def _log_totals(self) -> None:
         """One line with everything this publisher did."""

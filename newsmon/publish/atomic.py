@@ -55,3 +55,18 @@ def fsync_directory(directory: Path) -> None:
             raise
     finally:
         os.close(fd)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Replace `path` atomically unless it already holds `data`; tell whether it wrote.
+
+    An unchanged file (a feed, the index) keeps its modification time: servers keep
+    answering 304 to readers' If-Modified-Since, and nothing is rewritten for nothing.
+    """
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    atomic_write_bytes(path, data)
+    return True

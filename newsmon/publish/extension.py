@@ -1,4 +1,7 @@
-"""PublishAtClose: write the feeds and the archive from the store when a crawl ends.
+"""Publishing when a crawl ends: the feeds and the archive, then the front door.
+
+PublishAtClose writes the feeds and the archive from the store; FrontDoorAtClose writes the
+index page and the OPML once the run's health is recorded.
 
 A run whose state store could not be written publishes nothing: the feeds and the archive stay
 as they were (the archive's export marks could not be written either, so appending would
@@ -17,6 +20,7 @@ from scrapy.crawler import Crawler
 
 from newsmon.config import NewsmonConfigError, check_writable_dir
 from newsmon.crawl.keeper import WalkKeeper
+from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.outcome import PUBLISH, STORE, fail_run, has_problem
 from newsmon.store import StateStoreError, describe_error, get_store
@@ -61,7 +65,8 @@ class PublishAtClose:
             config = replace(config, slugs=tuple(s for s in config.slugs if s not in missing))
         store = get_store(self.crawler)
         try:
-            report = publish(store, config)
+            # The front door waits for FrontDoorAtClose: it shows this run's health too.
+            report = publish(store, config, front_door=False)
         except (StateStoreError, sqlite3.Error) as error:
             # The old feeds stay in place (every file is replaced atomically or not at all).
             error = describe_error(error, store.path, "publishing")
@@ -86,3 +91,35 @@ class PublishAtClose:
             config.output_dir,
             reason,
         )
+
+
+class FrontDoorAtClose:
+    """After the health checks recorded the run: rewrite output/index.html and feeds.opml."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontDoorAtClose:
+        """Connect to spider_closed (this extension's order puts it after HealthAtClose)."""
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Write the front door from the output folder and the store."""
+        if has_problem(self.crawler, STORE):
+            return  # published nothing either (PublishAtClose said so): the page stays as it was
+        config = PublishConfig.from_settings(self.crawler.settings)
+        store = get_store(self.crawler)
+        try:
+            write_front_door(store, config.output_dir, feed_base_url=config.feed_base_url)
+        except (StateStoreError, sqlite3.Error) as error:
+            error = describe_error(error, store.path, "writing the index page")
+            fail_run(self.crawler, f"could not write the index page: {error}", problem=STORE)
+        except OSError as error:
+            fail_run(
+                self.crawler,
+                f"could not write the index page to {config.output_dir}: {error}",
+                problem=PUBLISH,
+            )

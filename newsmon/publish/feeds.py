@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom 1.0 feeds of one listing (the News Feed or a tag), written with feedgen.
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 twins of one feed (a listing or a named filter).
 
 Update policy, in short (details on `FeedEntry` and `write_feeds`):
 
@@ -19,36 +19,40 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
-from newsmon.publish.atomic import atomic_write_bytes
+from newsmon.publish.atomic import write_if_changed
+from newsmon.publish.jsonfeed import JSON_FEED_TYPE, render_json_feed
 from newsmon.publish.model import (
     UPDATE_POLICIES,
     FeedEntry,
     FeedSpec,
     require_http_url,
     utc,
-    validate_slug,
 )
-from newsmon.publish.render import prepare_all, render_atom, render_rss
-from newsmon.site import NEWS_FEED_SLUG
+from newsmon.publish.paths import FORMATS, feed_paths
+from newsmon.publish.render import (
+    ATOM_TYPE,
+    RSS_TYPE,
+    Prepared,
+    prepare_all,
+    render_atom,
+    render_rss,
+)
 
 # The feed's model lives in newsmon.publish.model; it is named here too, where writers look.
-__all__ = ["UPDATE_POLICIES", "FeedEntry", "FeedSpec", "feed_paths", "feed_url", "write_feeds"]
+__all__ = [
+    "UPDATE_POLICIES",
+    "FeedEntry",
+    "FeedSpec",
+    "feed_paths",
+    "feed_url",
+    "render_feed",
+    "write_feeds",
+]
 
 logger = logging.getLogger(__name__)
 
-
-def feed_paths(output_dir: Path, slug: str) -> tuple[Path, Path]:
-    """RSS and Atom paths of a listing: news-feed -> newsfeed.xml/.atom, a tag -> tags/<slug>.*."""
-    validate_slug(slug)
-    output_dir = Path(output_dir)
-    if slug == NEWS_FEED_SLUG:
-        return output_dir / "newsfeed.xml", output_dir / "newsfeed.atom"
-    tags_dir = output_dir / "tags"
-    rss, atom = tags_dir / f"{slug}.xml", tags_dir / f"{slug}.atom"
-    # The pattern already rules out "/" and "..": this is a second lock on the same door.
-    if rss.resolve().parent != tags_dir.resolve() or atom.resolve().parent != tags_dir.resolve():
-        raise ValueError(f"feed slug {slug!r} resolves outside {tags_dir}")
-    return rss, atom
+# The media type each format is served with (and named with in autodiscovery links).
+MEDIA_TYPES: dict[str, str] = {"rss": RSS_TYPE, "atom": ATOM_TYPE, "json": JSON_FEED_TYPE}
 
 
 def feed_url(feed_base_url: str, output_dir: Path, path: Path) -> str:
@@ -59,6 +63,19 @@ def feed_url(feed_base_url: str, output_dir: Path, path: Path) -> str:
     return urljoin(feed_base_url.rstrip("/") + "/", relative)
 
 
+def render_feed(
+    spec: FeedSpec, prepared: Sequence[Prepared], fmt: str, *, self_url: str, now: datetime
+) -> bytes:
+    """One format ("rss", "atom" or "json") of a feed, from entries `prepare_all` made."""
+    if fmt == "rss":
+        return render_rss(spec, prepared, self_url=self_url, now=now)
+    if fmt == "atom":
+        return render_atom(spec, prepared, self_url=self_url, now=now)
+    if fmt == "json":
+        return render_json_feed(spec, prepared, self_url=self_url)
+    raise ValueError(f"feed format must be one of {sorted(FORMATS)}, not {fmt!r}")
+
+
 def write_feeds(
     output_dir: Path,
     spec: FeedSpec,
@@ -67,43 +84,29 @@ def write_feeds(
     feed_base_url: str,
     update_policy: str = "update",
     now: datetime,
-) -> tuple[Path, Path]:
-    """Write the RSS feed and its Atom twin for `spec`, entries in the given order (newest first).
+) -> tuple[Path, Path, Path]:
+    """Write the RSS feed and its Atom and JSON Feed twins for `spec`, entries newest first.
 
-    Both documents are rendered before either file is touched, and each file is replaced
+    Every document is rendered before any file is touched, and each file is replaced
     atomically. Entries whose guid repeats an earlier one are skipped (the first one wins).
     """
     if update_policy not in UPDATE_POLICIES:
         raise ValueError(f"update_policy must be one of {sorted(UPDATE_POLICIES)}")
     now = utc(now, "now")
-    rss_path, atom_path = feed_paths(output_dir, spec.slug)
-    rss_url = feed_url(feed_base_url, output_dir, rss_path)
-    atom_url = feed_url(feed_base_url, output_dir, atom_path)
+    paths = feed_paths(output_dir, spec.slug, spec.kind)
     prepared = prepare_all(entries, update_policy)
-    rss_bytes = render_rss(spec, prepared, self_url=rss_url, now=now)
-    atom_bytes = render_atom(spec, prepared, self_url=atom_url, now=now)
-    written = [
-        path.name
-        for path, data in ((rss_path, rss_bytes), (atom_path, atom_bytes))
-        if _write_if_changed(path, data)
+    documents = [
+        (
+            path,
+            render_feed(
+                spec, prepared, fmt, self_url=feed_url(feed_base_url, output_dir, path), now=now
+            ),
+        )
+        for fmt, path in zip(FORMATS, paths, strict=True)
     ]
+    written = [path.name for path, data in documents if write_if_changed(path, data)]
     if written:
-        logger.debug("wrote %s (%d entries)", " and ".join(written), len(prepared))
+        logger.debug("wrote %s (%d entries)", ", ".join(written), len(prepared))
     else:
-        logger.debug("%s and %s unchanged", rss_path, atom_path)
-    return rss_path, atom_path
-
-
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    """Replace `path` atomically unless it already holds `data`; tell whether it wrote.
-
-    An unchanged feed keeps its file, hence its modification time: servers keep answering
-    304 to readers' If-Modified-Since, and nothing is rewritten for nothing.
-    """
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass  # missing or unreadable: write it
-    atomic_write_bytes(path, data)
-    return True
+        logger.debug("%s and its twins unchanged", paths[0])
+    return paths

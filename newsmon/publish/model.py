@@ -11,6 +11,10 @@ from newsmon.site import SITE_NAME, is_http_url, is_slug
 
 UpdatePolicy = Literal["update", "reannounce"]
 UPDATE_POLICIES: frozenset[str] = frozenset({"update", "reannounce"})
+# What a feed follows: a tag's listing (the News Feed is one), an author's, the all-news
+# archive, or a named filter (NEWSMON_FILTER_FEEDS). The kind and the slug name its files.
+FeedKind = Literal["tag", "author", "archive", "filter"]
+FEED_KINDS: tuple[str, ...] = ("tag", "author", "archive", "filter")
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ class FeedSpec:
     """What a feed is about: which listing, its title, and the page it mirrors."""
 
     slug: str
-    """"news-feed" or a tag slug; decides the file name (see `feed_paths`)."""
+    """"news-feed", a tag's, an author's or a named filter's slug; with `kind`, it decides the
+    file names (see `feed_paths`)."""
 
     title: str
     """Feed title, e.g. "The Kyiv Independent — News Feed"."""
@@ -67,9 +72,14 @@ class FeedSpec:
     publisher: str = SITE_NAME
     """Feed-level Atom author: Atom requires an author for entries that have no byline."""
 
+    kind: FeedKind = "tag"
+    """What the feed follows (see `FeedKind`)."""
+
     def __post_init__(self) -> None:
         """Validate the slug and the site link early, before anything is rendered."""
         validate_slug(self.slug)
+        if self.kind not in FEED_KINDS:
+            raise ValueError(f"feed kind must be one of {FEED_KINDS}, not {self.kind!r}")
         require_http_url(self.site_link, "site_link")
         if not self.title.strip() or not self.description.strip():
             raise ValueError("a feed needs a non-empty title and description")

@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
+from newsmon.extract.normalize.authors import join_byline
 from newsmon.extract.normalize.html import sanitize_html, xml_safe
 from newsmon.items import ArticleItem
 from newsmon.publish.model import FeedEntry, FeedSpec, utc
@@ -208,8 +209,10 @@ def render_rss(
         fe.link(href=one.link)
         fe.guid(one.guid, permalink=one.permalink)
         fe.pubDate(one.pub_date)
-        for author in one.authors:
-            fe.dc.dc_creator(author)
+        if one.authors:
+            # One dc:creator with the whole byline: readers (feedparser, newsboat) show the
+            # last of several dc:creator elements only, which lost every co-author.
+            fe.dc.dc_creator(join_byline(one.authors))
         for category in one.categories:
             fe.category(category)
         # description is HTML to readers: escape the plain-text summary so "<" stays text.

@@ -1,7 +1,9 @@
-"""Publish the store: one RSS/Atom feed pair per monitored listing and the JSON-lines archive.
+"""Publish the store: every feed (RSS, Atom and JSON Feed), the front door, the archive.
 
-Feeds are a view of the store (the newest NEWSMON_FEED_SIZE articles of a listing), not of
-one run's items, so a run that found nothing new still leaves complete feeds.
+Feeds are a view of the store (the newest NEWSMON_FEED_SIZE articles of a listing or a named
+filter), not of one run's items, so a run that found nothing new still leaves complete feeds.
+Every feed already in the output folder is rewritten from the store too, so a tag or an
+author walked once stays in step with the articles other listings bring.
 """
 
 from __future__ import annotations
@@ -11,21 +13,44 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
-from newsmon.config import NewsmonConfigError, base_url_from_settings, tag_list
-from newsmon.publish.feeds import UPDATE_POLICIES, FeedEntry, FeedSpec, write_feeds
+from newsmon.config import NewsmonConfigError, author_list, base_url_from_settings, tag_list
+from newsmon.publish.feeds import UPDATE_POLICIES, feed_paths, write_feeds
+from newsmon.publish.filters import FeedFilter, FilterError
+from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.jsonlines import append_jsonl, article_record
-from newsmon.site import NEWS_FEED_SLUG, SITE_NAME
+from newsmon.publish.paths import published_feeds
+from newsmon.publish.select import (
+    EMPTY_FEED_UPDATED,
+    FeedSource,
+    feed_entry,
+    feed_source,
+    feed_spec,
+    feed_updated,
+    listing_source,
+    select,
+)
+from newsmon.site import NEWS_FEED_SLUG, is_listing_key, is_slug
 from newsmon.store import StateStore, StoredVersion
+
+__all__ = [
+    "ARCHIVE_NAME",
+    "EMPTY_FEED_UPDATED",
+    "NEWS_FEED_SLUG",
+    "PublishConfig",
+    "PublishReport",
+    "feed_entry",
+    "feed_spec",
+    "feed_updated",
+    "publish",
+]
 
 logger = logging.getLogger(__name__)
 
 ARCHIVE_NAME = "articles.jsonl"
-EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,13 @@ class PublishConfig:
     feed_size: int
     update_policy: str
     slugs: tuple[str, ...]
+    """Listing keys whose feeds every publish writes: the News Feed, NEWSMON_TAGS, the walked."""
+
+    filters: dict[str, FeedFilter] = field(default_factory=dict)
+    """Named filter feeds (NEWSMON_FILTER_FEEDS), by name."""
+
+    filter_scan: int = 5000
+    """Newest articles a filter looks at (NEWSMON_FILTER_SCAN)."""
 
     @classmethod
     def from_settings(
@@ -52,7 +84,14 @@ class PublishConfig:
         size = settings.getint("NEWSMON_FEED_SIZE", 50)
         if size < 1:
             raise NewsmonConfigError(f"NEWSMON_FEED_SIZE must be 1 or more, not {size}")
-        slugs = [NEWS_FEED_SLUG, *tag_list(settings.getlist("NEWSMON_TAGS")), *extra_slugs]
+        scan = settings.getint("NEWSMON_FILTER_SCAN", 5000)
+        if scan < 1:
+            raise NewsmonConfigError(f"NEWSMON_FILTER_SCAN must be 1 or more, not {scan}")
+        # Checked by every crawl, as NEWSMON_TAGS is: a typo stops the run before any request,
+        # not the next `authors` crawl (an author's feed is written when its page was walked).
+        author_list(settings.getlist("NEWSMON_AUTHORS"))
+        extra = [key for key in extra_slugs if is_listing_key(key)]
+        slugs = [NEWS_FEED_SLUG, *tag_list(settings.getlist("NEWSMON_TAGS")), *extra]
         return cls(
             output_dir=Path(settings.get("NEWSMON_OUTPUT_DIR") or "output"),
             base_url=base_url_from_settings(settings),
@@ -60,7 +99,33 @@ class PublishConfig:
             feed_size=size,
             update_policy=policy,
             slugs=tuple(dict.fromkeys(slugs)),
+            filters=named_filters(settings, size),
+            filter_scan=scan,
         )
+
+
+def named_filters(settings: BaseSettings, max_limit: int) -> dict[str, FeedFilter]:
+    """NEWSMON_FILTER_FEEDS, {"name": "filter=...&filterout=..."}, parsed and checked."""
+    try:
+        raw = settings.getdict("NEWSMON_FILTER_FEEDS")
+    except ValueError as error:
+        raise NewsmonConfigError(
+            f'NEWSMON_FILTER_FEEDS must be a JSON object like {{"kharkiv": "filter=kharkiv"}}:'
+            f" {error}"
+        ) from None
+    filters: dict[str, FeedFilter] = {}
+    for name, query in raw.items():
+        if not is_slug(name):
+            raise NewsmonConfigError(
+                f"NEWSMON_FILTER_FEEDS: {name!r} cannot name a feed file (use a-z, 0-9 and -)"
+            )
+        if not isinstance(query, str):
+            raise NewsmonConfigError(f"NEWSMON_FILTER_FEEDS[{name!r}] must be a query string")
+        try:
+            filters[name] = FeedFilter.parse(query.lstrip("?"), max_limit=max_limit)
+        except FilterError as error:
+            raise NewsmonConfigError(f"NEWSMON_FILTER_FEEDS[{name!r}]: {error}") from None
+    return filters
 
 
 @dataclass
@@ -72,72 +137,49 @@ class PublishReport:
     skipped: int = 0
 
 
-def publish(store: StateStore, config: PublishConfig) -> PublishReport:
-    """Write every feed from the store, then append unexported versions to the archive."""
+def publish(store: StateStore, config: PublishConfig, *, front_door: bool = True) -> PublishReport:
+    """Write every feed from the store, append to the archive, then the front door.
+
+    The front door is output/index.html and output/feeds.opml; `front_door=False` leaves it
+    to the caller (a crawl writes it after the health checks recorded the run).
+    """
     config.output_dir.mkdir(parents=True, exist_ok=True)
     report = PublishReport()
-    for slug in config.slugs:
-        stored = store.latest_for_feed(slug, config.feed_size)
-        spec = feed_spec(slug, config.base_url, stored)
-        entries = [feed_entry(version) for version in stored]
+    for source in feed_sources(config):
+        stored = select(store, source, size=config.feed_size, scan=config.filter_scan)
         report.feeds.extend(
             write_feeds(
                 config.output_dir,
-                spec,
-                entries,
+                feed_spec(source, config.base_url, stored),
+                [feed_entry(version) for version in stored],
                 feed_base_url=config.feed_base_url,
                 update_policy=config.update_policy,
                 now=feed_updated(stored),
             )
         )
     report.exported, report.skipped = export_archive(store, config.output_dir / ARCHIVE_NAME)
+    if front_door:
+        write_front_door(store, config.output_dir, feed_base_url=config.feed_base_url)
     return report
 
 
-def feed_updated(stored: list[StoredVersion]) -> datetime:
-    """When a feed's content last changed: the latest store time among its entries.
+def feed_sources(config: PublishConfig) -> list[FeedSource]:
+    """The feeds to write: configured and walked listings, published ones, named filters.
 
-    This, not the wall clock, is the feed's lastBuildDate/updated, so a store with nothing
-    new renders byte-identical feeds: the files are left alone and their ETags (content
-    hashes when served) stay the same. An empty feed has never changed: the Unix epoch.
+    A filter no longer in NEWSMON_FILTER_FEEDS loses its files.
     """
-    times = [
-        moment
-        for version in stored
-        for moment in (version.first_seen, version.crawled_at, version.announced_at)
-    ]
-    return max(times, default=EMPTY_FEED_UPDATED)
-
-
-def feed_spec(slug: str, base_url: str, stored: list[StoredVersion]) -> FeedSpec:
-    """Title, link and description of a listing's feed; a tag is named as the site names it."""
-    name = "News Feed" if slug == NEWS_FEED_SLUG else _tag_name(slug, stored)
-    return FeedSpec(
-        slug=slug,
-        title=f"{SITE_NAME} \u2014 {name}",
-        site_link=f"{base_url}/tag/{slug}/",
-        description=f"Newest articles of {SITE_NAME}'s {name} listing, collected by newsmon.",
-    )
-
-
-def _tag_name(slug: str, stored: list[StoredVersion]) -> str:
-    for version in stored:
-        slugs = version.item.get("tag_slugs") or []
-        names = version.item.get("tags") or []
-        if slug in slugs and len(names) == len(slugs):
-            return str(names[slugs.index(slug)])
-    return slug.replace("-", " ").title()
-
-
-def feed_entry(stored: StoredVersion) -> FeedEntry:
-    """The feed entry of an article's latest stored version."""
-    return FeedEntry(
-        item=stored.article_item(),
-        version=stored.version,
-        first_seen=stored.first_seen,
-        announced_at=stored.announced_at,
-        announced_version=stored.announced_version,
-    )
+    sources = {(s.kind, s.slug): s for s in map(listing_source, config.slugs)}
+    for kind, slug in published_feeds(config.output_dir):
+        source = feed_source(kind, slug, config.filters)
+        if source is None:
+            for path in feed_paths(config.output_dir, slug, kind):
+                path.unlink(missing_ok=True)
+            logger.info("filter feed %r is no longer in NEWSMON_FILTER_FEEDS: removed", slug)
+            continue
+        sources.setdefault((kind, slug), source)
+    for name in config.filters:
+        sources.setdefault(("filter", name), FeedSource("filter", name, None, config.filters[name]))
+    return list(sources.values())
 
 
 def export_archive(store: StateStore, path: Path) -> tuple[int, int]:

@@ -1,5 +1,9 @@
 """A read-only HTTP server for the output folder: feeds with validators, 304s and gzip.
 
+`/` is the front door (output/index.html) when publishing wrote one. A feed URL with a query
+string (`/newsfeed.xml?filter=kharkiv`) is answered by `newsmon.publish.queries` from the
+store, with the same validators, 304s and gzip.
+
 What subscribers' readers need and nothing more: GET and HEAD (405 otherwise), the feed media
 types, a content-based ETag (an unchanged feed keeps its ETag across runs, because publishing
 leaves an unchanged file alone) and Last-Modified with 304 answers, gzip when asked. Nothing
@@ -18,12 +22,19 @@ import shutil
 import stat
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
+
+from newsmon.publish.conditional import (
+    Validators,
+    accepts_gzip,
+    etag_matches,
+    not_modified_since,
+    validator_headers,
+)
+from newsmon.publish.queries import Answer, FeedQueries
 
 logger = logging.getLogger(__name__)
 # The access log keeps the name operators filter on, wherever the server's code lives.
@@ -34,7 +45,9 @@ CONTENT_TYPES = {
     ".atom": "application/atom+xml; charset=utf-8",
     # JSON lines: application/x-ndjson is the type most tools recognise.
     ".jsonl": "application/x-ndjson; charset=utf-8",
-    ".json": "application/json",
+    # The only JSON files newsmon writes there are JSON Feeds.
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
@@ -48,32 +61,8 @@ ALLOWED_METHODS = "GET, HEAD"
 # A client that sends nothing for this long loses its thread.
 REQUEST_TIMEOUT_SECONDS = 30
 CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What identifies one version of a file: its content hash and modification time."""
-
-    digest: str
-    """sha256 of the content (hex)."""
-
-    mtime: float
-    """Modification time (seconds since the epoch)."""
-
-    @property
-    def etag(self) -> str:
-        """Strong ETag of the file as stored."""
-        return f'"{self.digest[:32]}"'
-
-    @property
-    def gzip_etag(self) -> str:
-        """Strong ETag of the gzip-encoded representation (a different byte sequence)."""
-        return f'"{self.digest[:32]}-gzip"'
-
-    @property
-    def last_modified(self) -> str:
-        """Last-Modified header value (HTTP date)."""
-        return formatdate(self.mtime, usegmt=True)
+# A folder's page: the root's is the front door publishing writes.
+INDEX_PAGE = "index.html"
 
 
 class OutputFolder:
@@ -165,41 +154,6 @@ def content_type(path: Path) -> str:
     return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
 
 
-def accepts_gzip(header: str | None) -> bool:
-    """Tell whether an Accept-Encoding header admits gzip (q=0 refuses it)."""
-    if not header:
-        return False
-    for part in header.split(","):
-        token, _, params = part.strip().partition(";")
-        if token.strip().lower() not in ("gzip", "x-gzip", "*"):
-            continue
-        quality = params.strip().lower()
-        if quality.startswith("q="):
-            try:
-                return float(quality[2:]) > 0
-            except ValueError:
-                return False
-        return True
-    return False
-
-
-def etag_matches(header: str, tags: tuple[str, ...]) -> bool:
-    """If-None-Match: "*" or any listed tag equal to one of ours (weak comparison)."""
-    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in wanted or any(tag in wanted for tag in tags)
-
-
-def not_modified_since(header: str, mtime: float) -> bool:
-    """If-Modified-Since: the file is not newer than the date the client holds."""
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if since.tzinfo is None:
-        return False
-    return int(mtime) <= since.timestamp()
-
-
 class FeedRequestHandler(BaseHTTPRequestHandler):
     """GET/HEAD on the output folder; every other method gets 405."""
 
@@ -227,6 +181,11 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
         self._plain(405, "method not allowed: this server is read-only\n", Allow=ALLOWED_METHODS)
 
     def _serve(self, *, send_body: bool) -> None:
+        queries, split = self.server.queries, urlsplit(self.path)
+        if queries is not None and queries.handles(split.path, split.query):
+            # A feed URL with parameters: rendered from the store (publish/queries.py).
+            self._serve_answer(queries.answer(split.path, split.query), send_body=send_body)
+            return
         folder = self.server.folder
         try:
             target = folder.resolve(self.path)
@@ -253,6 +212,10 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             # Relative links in the index need the trailing slash.
             self._plain(301, "moved\n", Location=quote(path + "/"))
             return
+        if path == "/" and (target / INDEX_PAGE).is_file():
+            # The front door publishing writes (output/index.html), else the bare listing.
+            self._serve_file(target / INDEX_PAGE, send_body=send_body)
+            return
         body = self.server.folder.listing(target, unquote(path))
         self._respond(200, body, "text/html; charset=utf-8", {}, send_body=send_body)
 
@@ -272,21 +235,10 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
                 and size <= GZIP_MAX_BYTES
                 and accepts_gzip(self.headers.get("Accept-Encoding"))
             )
-            headers = {
-                "ETag": validators.gzip_etag if compress else validators.etag,
-                "Last-Modified": validators.last_modified,
-                # Readers may keep a copy but must ask (cheaply, with a 304) before using it.
-                "Cache-Control": "no-cache",
-            }
-            if kind != DEFAULT_TYPE:
-                headers["Vary"] = "Accept-Encoding"
-            if_none_match = self.headers.get("If-None-Match")
-            if if_none_match is not None:
-                fresh = etag_matches(if_none_match, (validators.etag, validators.gzip_etag))
-            else:
-                since = self.headers.get("If-Modified-Since")
-                fresh = since is not None and not_modified_since(since, validators.mtime)
-            if fresh:
+            headers = validator_headers(validators, compress=compress)
+            if kind == DEFAULT_TYPE:
+                del headers["Vary"]
+            if self._fresh(validators):
                 self._head(304, headers)
                 return
             if compress:
@@ -299,6 +251,31 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
             self._head(200, headers)
             if send_body:
                 shutil.copyfileobj(handle, self.wfile, CHUNK)
+
+    def _serve_answer(self, answer: Answer, *, send_body: bool) -> None:
+        """Send a feed rendered from the store, with validators of its own, or a refusal."""
+        if answer.status != 200:
+            self._plain(answer.status, answer.body.decode("utf-8"))
+            return
+        validators = Validators(answer.digest, answer.last_modified)
+        compress = accepts_gzip(self.headers.get("Accept-Encoding"))
+        headers = validator_headers(validators, compress=compress)
+        if self._fresh(validators):
+            self._head(304, headers)
+            return
+        body = answer.body
+        if compress:
+            headers["Content-Encoding"] = "gzip"
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+        self._respond(200, body, answer.content_type, headers, send_body=send_body)
+
+    def _fresh(self, validators: Validators) -> bool:
+        """The client's copy is current: If-None-Match (which wins), else If-Modified-Since."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            return etag_matches(if_none_match, (validators.etag, validators.gzip_etag))
+        since = self.headers.get("If-Modified-Since")
+        return since is not None and not_modified_since(since, validators.mtime)
 
     def _respond(
         self, status: int, body: bytes, kind: str, headers: dict[str, str], *, send_body: bool
@@ -343,12 +320,15 @@ class FeedRequestHandler(BaseHTTPRequestHandler):
 
 
 class FeedServer(ThreadingHTTPServer):
-    """A threaded HTTP server for one output folder."""
+    """A threaded HTTP server for one output folder (and feeds with parameters, if given)."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], folder: OutputFolder) -> None:
+    def __init__(
+        self, address: tuple[str, int], folder: OutputFolder, queries: FeedQueries | None = None
+    ) -> None:
         self.folder = folder
+        self.queries = queries
         super().__init__(address, FeedRequestHandler)
 
     @property
@@ -360,9 +340,11 @@ class FeedServer(ThreadingHTTPServer):
         return f"http://{shown}:{port!s}/"
 
 
-def make_server(output_dir: Path, host: str, port: int) -> FeedServer:
+def make_server(
+    output_dir: Path, host: str, port: int, queries: FeedQueries | None = None
+) -> FeedServer:
     """Bind a server for `output_dir` (port 0: any free port; see `FeedServer.url`)."""
-    return FeedServer((host, port), OutputFolder(output_dir))
+    return FeedServer((host, port), OutputFolder(output_dir), queries)
 
 
 def serve_in_thread(server: FeedServer) -> threading.Thread:

@@ -8,7 +8,8 @@ overwritten.
 
 Modules: `schema` (the steps), `connection` (opening, checks, transactions), one per table
 family (`articles`, `exports`, `validators`, `health`, `site`: the site the state belongs to,
-`backoff`: how long to wait after a blocked run, `pending`: articles to fetch again), `errors`
+`backoff`: how long to wait after a blocked run, `pending`: articles to fetch again,
+`overview`: the run history and articles by day, for the front page), `errors`
 (what is wrong with a state file, said as it is),
 `state` (StateStore, composed of them) and `registry` (one store per crawl). Constants such as
 `schema.MIGRATIONS` and `exports.EXPORT_BATCH` are read from their own module at call time:
@@ -19,8 +20,9 @@ from newsmon.store.articles import RecordResult, body_fingerprint
 from newsmon.store.backoff import Backoff
 from newsmon.store.connection import to_db_time
 from newsmon.store.errors import StateStoreError, check_state_file, describe_error, error_kind
-from newsmon.store.exports import StoredVersion
+from newsmon.store.exports import FeedCandidate, StoredVersion
 from newsmon.store.health import HealthEventRecord, HealthRunRecord
+from newsmon.store.overview import RunSummary
 from newsmon.store.pending import PendingArticle
 from newsmon.store.registry import _CRAWL_STORES, close_store, get_store
 from newsmon.store.schema import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER
@@ -33,10 +35,12 @@ __all__ = [
     "SQLITE_HEADER",
     "_CRAWL_STORES",
     "Backoff",
+    "FeedCandidate",
     "HealthEventRecord",
     "HealthRunRecord",
     "PendingArticle",
     "RecordResult",
+    "RunSummary",
     "StateStore",
     "StateStoreError",
     "StoredVersion",

@@ -11,6 +11,7 @@ from newsmon.store.articles import ArticleTables
 from newsmon.store.backoff import BackoffTables
 from newsmon.store.exports import ExportTables
 from newsmon.store.health import HealthTables
+from newsmon.store.overview import OverviewTables
 from newsmon.store.pending import PendingTables
 from newsmon.store.site import SiteTables
 from newsmon.store.validators import ValidatorTables
@@ -24,10 +25,11 @@ class StateStore(
     SiteTables,
     BackoffTables,
     PendingTables,
+    OverviewTables,
 ):
     """newsmon's SQLite state: articles, listings, exports, validators, health, back-off, ...
 
-    Also the site it belongs to and the articles to fetch again.
+    Also the site it belongs to, the articles to fetch again, and an overview for the front page.
 
     One instance holds one connection and is meant for one thread (Scrapy's reactor thread).
     Each base adds the methods of its tables; all of them share `Connection`.

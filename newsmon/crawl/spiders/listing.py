@@ -20,7 +20,7 @@ also reads that RSS on every News Feed run). Following the cards and reading the
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +46,7 @@ from newsmon.extract.listing import ListingPage, endpoint_cards, endpoint_next_p
 from newsmon.extract.normalize.urls import is_on_site
 from newsmon.run.outcome import NETWORK_ERROR, fetch_failures
 from newsmon.run.settings_check import check_settings
+from newsmon.site import listing_path
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +56,18 @@ GUESS_NEXT_MIN_CARDS = 10
 JSON_TYPES = ("application/json",)
 
 
-def listing_url(base_url: str, slug: str, page: int = 1) -> str:
-    """URL of page N of the listing of a tag: /tag/<slug>/ or /tag/<slug>/page/N/."""
-    root = f"{base_url}/tag/{slug}/"
+def listing_url(base_url: str, key: str, page: int = 1) -> str:
+    """URL of page N of a listing: /tag/<slug>/, /author/<slug>/ or /news-archive/ (+page/N/).
+
+    `key` is a listing key (`newsmon.site.listing_kind`): a tag slug, "author/<slug>" or
+    "news-archive"; the three kinds share the card markup and the pagination.
+    """
+    root = base_url + listing_path(key)
     return root if page <= 1 else f"{root}page/{page}/"
 
 
 class ListingSpider(SiteRssSpider):
-    """Base of the newsfeed and tags spiders: the listings to walk are the only difference."""
+    """Base of the listing spiders: the listings to walk are the only difference between them."""
 
     allowed_domains: list[str]
     revisit_hours: float
@@ -98,8 +103,21 @@ class ListingSpider(SiteRssSpider):
         return spider
 
     def listing_slugs(self) -> list[str]:
-        """The listings (tag slugs) this spider walks."""
+        """The listings this spider walks, as listing keys (tag slugs, author/<slug>, ...)."""
         raise NotImplementedError
+
+    def slugs_from(
+        self,
+        argument: str | None,
+        setting: str,
+        parse: Callable[[object], list[str]],
+        none_given: str,
+    ) -> list[str]:
+        """Slugs of the `-a` argument, else of a list setting, checked; refuse an empty list."""
+        slugs = parse(argument if argument is not None else self.crawler.settings.getlist(setting))
+        if not slugs:
+            raise NewsmonConfigError(none_given)
+        return slugs
 
     async def start(self) -> AsyncIterator[Request]:
         """Request page 1 of every listing, then revisit the recent known articles."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsmon.config import NewsmonConfigError, tag_list
+from newsmon.config import tag_list
 from newsmon.crawl.spiders.listing import ListingSpider
 
 
@@ -19,10 +19,9 @@ class TagsSpider(ListingSpider):
 
     def listing_slugs(self) -> list[str]:
         """Tags from the spider argument, else from the NEWSMON_TAGS setting."""
-        if self.tags_argument is not None:
-            slugs = tag_list(self.tags_argument)
-        else:
-            slugs = tag_list(self.crawler.settings.getlist("NEWSMON_TAGS"))
-        if not slugs:
-            raise NewsmonConfigError("no tags to walk: pass -a tags=russia,war or set NEWSMON_TAGS")
-        return slugs
+        return self.slugs_from(
+            self.tags_argument,
+            "NEWSMON_TAGS",
+            tag_list,
+            "no tags to walk: pass -a tags=russia,war or set NEWSMON_TAGS",
+        )

@@ -19,3 +19,11 @@ def split_byline(byline: str) -> list[str]:
         return []
     names = [name.strip(" .;") for name in _SEPARATORS.split(text)]
     return [name for name in names if name and len(name) <= 80]
+
+
+def join_byline(names: list[str]) -> str:
+    """Join names as the site writes a byline: "A", "A and B", "A, B and C"."""
+    names = [name for name in names if name]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
