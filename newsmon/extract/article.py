@@ -101,6 +101,18 @@ class ArticlePage(FieldPage):
 
     # --- identity -------------------------------------------------------------------------
 
+    def identity_urls(self) -> list[str]:
+        """Every URL the page names as its own (canonical link, og:url, JSON-LD url), absolute.
+
+        A renamed article's page may still name its old URL in one of them; the store knows
+        the article by any (`newsmon.store.identity`).
+        """
+        found = []
+        for candidate in (self.head.canonical(), self.head.meta("og:url"), self.head.ld("url")):
+            if isinstance(candidate, str) and candidate.strip():
+                found.append(urljoin(self.url, candidate.strip()))
+        return list(dict.fromkeys(found))
+
     @field(name="url", coverage=False)
     def canonical_url(self) -> str:
         """The page's own canonical URL (rel=canonical, og:url) if on this site, else its URL."""
