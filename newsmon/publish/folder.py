@@ -75,7 +75,9 @@ def _first_stranger(folder: Path) -> str | None:
     """The name of the first entry of the folder that is not newsmon's, or None."""
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         name = entry.name
-        if name.startswith("."):
+        # A dot-file, or anything under one of newsmon's names (publishing replaces it
+        # atomically, a link included, never what a link points to).
+        if name.startswith(".") or published_file(name):
             continue
         if entry.is_dir(follow_symlinks=False):
             if published_folder(name):
@@ -86,8 +88,6 @@ def _first_stranger(folder: Path) -> str | None:
             if is_newsmon_folder(Path(entry.path)):
                 continue
             return name + "/"
-        if not entry.is_symlink() and published_file(name):
-            continue
         return name
     return None
 
@@ -98,7 +98,7 @@ def _first_stranger_in_feed_folder(folder: Path, name: str) -> str | None:
         if entry.name.startswith("."):
             continue
         relative = f"{name}/{entry.name}"
-        if entry.is_symlink() or not entry.is_file() or not published_file(relative):
+        if not published_file(relative):
             return relative
     return None
 
