@@ -7,7 +7,10 @@ thread. What it does not do, and this module adds:
 - a cap on the connections held at once (NEWSMON_SERVE_MAX_CONNECTIONS): at the cap the
   server stops accepting, and the connections that arrive meanwhile wait in the listen queue
   until one ends; connections that are only waiting for a next request (keep-alive) are
-  closed at once to make room;
+  closed to make room when another waits, and failing those the oldest connection whose
+  request has not arrived whole (after a short grace) is cut: a crowd of silent clients
+  cannot keep a real one waiting in the queue for their timeouts (an answer under way is
+  never cut);
 - one deadline at a time per connection (NEWSMON_SERVE_TIMEOUT): its next request must have
   arrived whole that long after the connection opened or the previous answer was sent, so a
   client that sends nothing, or trickles a request byte by byte (which resets Twisted's own
@@ -31,6 +34,9 @@ logger = logging.getLogger(__name__)
 # A connection told to close that has not closed this much later (its client reads nothing
 # of what is still to be sent) is cut.
 ABORT_AFTER_SECONDS = 5.0
+# At the cap, a connection whose request has not arrived this long after it was accepted may
+# be cut to make room for one waiting to be accepted: time enough to send a request line.
+ROOM_GRACE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,8 @@ class GuardedChannel(HTTPChannel):
         self.heard = 0
         self._deadline: DelayedCall | None = None
         self._cutting: DelayedCall | None = None
+        # Told to close or cut: no longer a place to free.
+        self.leaving = False
         self.site.connections.opened(self)
         self._expect("no whole request")
 
@@ -105,11 +113,23 @@ class GuardedChannel(HTTPChannel):
 
     def idle(self) -> bool:
         """Tell whether the connection only waits for a next request (kept alive)."""
-        return self.served > 0 and not self._handlingRequest and self.heard == 0
+        return self.served > 0 and self.waiting() and self.heard == 0
+
+    def waiting(self) -> bool:
+        """Tell whether the connection waits for (the rest of) a request: no answer under way."""
+        return not self._handlingRequest and not self.leaving
+
+    def evict(self) -> None:
+        """Cut the connection to make room for a newer one (the server is at its cap)."""
+        self._cancel()
+        self.leaving = True
+        logger.debug("cut a connection waiting for its request: the server is at its cap")
+        self._cut()
 
     def close(self) -> None:
         """Close gracefully, and cut the connection if it lingers."""
         self._cancel()
+        self.leaving = True
         self.loseConnection()
         if self._cutting is None:
             self._cutting = self.callLater(ABORT_AFTER_SECONDS, self._cut)
@@ -148,34 +168,63 @@ class GuardedChannel(HTTPChannel):
 
 
 class Connections:
-    """The open connections, held under the cap by pausing the listening port."""
+    """The open connections, held under the cap; room is made only when another is waiting."""
 
-    def __init__(self, most: int) -> None:
+    def __init__(self, most: int, reactor: Any) -> None:
         self.most = most
-        self.open: set[GuardedChannel] = set()
+        self.reactor = reactor
+        # In the order they were accepted (a dict keeps it): the oldest is cut first.
+        self.open: dict[GuardedChannel, float] = {}
+        self.evicted = 0
         self.peak = 0
         self.port: CappedPort | None = None
+        self._retry: DelayedCall | None = None
 
     def free(self) -> int:
         """How many more connections may be accepted now."""
         return self.most - len(self.open)
 
     def opened(self, channel: GuardedChannel) -> None:
-        """Count a new connection; at the cap, close the idle ones to make room."""
-        self.open.add(channel)
+        """Count a new connection."""
+        self.open[channel] = self.reactor.seconds()
         self.peak = max(self.peak, len(self.open))
-        if self.free() <= 0:
-            if self.port is not None:
-                self.port.stopReading()
-            for other in [c for c in self.open if c is not channel and c.idle()]:
-                other.close()
 
     def closed(self, channel: GuardedChannel) -> None:
         """Forget a connection; accept again if the cap had stopped it."""
-        self.open.discard(channel)
+        self.open.pop(channel, None)
+        self.resume()
+
+    def resume(self) -> None:
+        """Listen for connections again (if there is room, and the port is open)."""
+        self._retry = None
         port = self.port
         if port is not None and self.free() > 0 and port.connected and not port.disconnecting:
             port.startReading()
+
+    def make_room(self) -> None:
+        """At the cap with a connection waiting to be accepted: free a place if one can go.
+
+        Idle kept-alive connections are closed; failing those, the oldest connection whose
+        request has not arrived whole, once it has had ROOM_GRACE_SECONDS to send it, is cut.
+        An answer under way is never cut: then the newcomer waits until a place frees.
+        """
+        idle = [channel for channel in self.open if channel.idle()]
+        for channel in idle:
+            channel.close()
+        if idle:
+            return
+        waiting = [(at, channel) for channel, at in self.open.items() if channel.waiting()]
+        if not waiting:
+            return  # closed() resumes accepting
+        at, oldest = waiting[0]
+        grace = min(ROOM_GRACE_SECONDS, oldest.site.limits.timeout)
+        wait = at + grace - self.reactor.seconds()
+        if wait > 0:
+            if self._retry is None:
+                self._retry = self.reactor.callLater(wait, self.resume)
+            return
+        self.evicted += 1
+        oldest.evict()
 
 
 class CappedPort(tcp.Port):
@@ -185,9 +234,12 @@ class CappedPort(tcp.Port):
 
     def doRead(self) -> None:
         """Accept waiting connections, at most as many as there is room for."""
-        room = self.factory.connections.free()
+        connections = self.factory.connections
+        room = connections.free()
         if room <= 0:
+            # Someone waits to be accepted: stop listening until a place frees, making one.
             self.stopReading()
+            connections.make_room()
             return
         # Twisted accepts up to numberAccepts connections per wake-up: never past the cap.
         self.numberAccepts = min(self.numberAccepts, room)
@@ -204,4 +256,4 @@ class GuardedSite(Site):
         # timeout=None: the channels' own deadlines replace Twisted's idle timeout.
         super().__init__(resource, reactor=reactor, timeout=None)
         self.limits = limits
-        self.connections = Connections(limits.max_connections)
+        self.connections = Connections(limits.max_connections, reactor)
