@@ -196,7 +196,6 @@ class Connections:
 
     def resume(self) -> None:
         """Listen for connections again (if there is room, and the port is open)."""
-        self._retry = None
         port = self.port
         if port is not None and self.free() > 0 and port.connected and not port.disconnecting:
             port.startReading()
@@ -221,10 +220,17 @@ class Connections:
         wait = at + grace - self.reactor.seconds()
         if wait > 0:
             if self._retry is None:
-                self._retry = self.reactor.callLater(wait, self.resume)
+                self._retry = self.reactor.callLater(wait, self._room_later)
             return
         self.evicted += 1
         oldest.evict()
+
+    def _room_later(self) -> None:
+        self._retry = None
+        if self.free() > 0:
+            self.resume()
+        else:
+            self.make_room()
 
 
 class CappedPort(tcp.Port):
