@@ -15,6 +15,8 @@ import gzip
 import hashlib
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawling import ROOT
 from tests.test_serve import Server, serving
 
 FEED = '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{}</title>'
@@ -215,3 +218,22 @@ def test_more_silent_clients_than_the_cap_do_not_keep_a_client_waiting(server: S
             client.close()
     # And the server goes on serving.
     assert server.request("GET", "/tags/war.xml")[0] == 200
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "NEWSMON_SERVE_MAX_CONNECTIONS=0",
+        "NEWSMON_SERVE_MAX_CONNECTIONS=many",
+        "NEWSMON_SERVE_TIMEOUT=-1",
+        "NEWSMON_SERVE_TIMEOUT=soon",
+    ],
+)
+def test_a_bad_limit_stops_serve_with_one_line(output: Path, setting: str) -> None:
+    command = [sys.executable, "-m", "newsmon", "serve", "--port", "0"]
+    command += ["-s", f"NEWSMON_OUTPUT_DIR={output}", "-s", setting]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    name = setting.split("=")[0].removeprefix("NEWSMON_SERVE_")  # MAX_CONNECTIONS, TIMEOUT
+    assert len(lines) == 1 and name in lines[0], done.stderr

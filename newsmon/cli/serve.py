@@ -37,6 +37,23 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def serve_limits(settings: Settings) -> Limits:
+    """NEWSMON_SERVE_MAX_CONNECTIONS and NEWSMON_SERVE_TIMEOUT, checked (one line if wrong)."""
+    try:
+        limits = Limits(
+            max_connections=settings.getint("NEWSMON_SERVE_MAX_CONNECTIONS", 64),
+            timeout=settings.getfloat("NEWSMON_SERVE_TIMEOUT", 15.0),
+        )
+    except ValueError as error:
+        raise NewsmonConfigError(f"NEWSMON_SERVE_MAX_CONNECTIONS/TIMEOUT: {error}") from error
+    if limits.max_connections < 1 or not 0 < limits.timeout < 86400:
+        raise NewsmonConfigError(
+            "NEWSMON_SERVE_MAX_CONNECTIONS must be at least 1 and NEWSMON_SERVE_TIMEOUT between"
+            " 0 and 86400 seconds"
+        )
+    return limits
+
+
 def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
     """Bind the server for NEWSMON_OUTPUT_DIR and start it in a thread; log its address."""
     output = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
@@ -47,14 +64,7 @@ def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
     output.mkdir(parents=True, exist_ok=True)
     # Feed URLs with parameters (?filter=, ?limit=, ...) are read from the store; checked now,
     # so a bad NEWSMON_FILTER_FEEDS stops `serve` rather than every such request.
-    limits = Limits(
-        max_connections=settings.getint("NEWSMON_SERVE_MAX_CONNECTIONS", 64),
-        timeout=settings.getfloat("NEWSMON_SERVE_TIMEOUT", 15.0),
-    )
-    if limits.max_connections < 1 or not limits.timeout > 0:
-        raise NewsmonConfigError(
-            "NEWSMON_SERVE_MAX_CONNECTIONS must be at least 1 and NEWSMON_SERVE_TIMEOUT above 0"
-        )
+    limits = serve_limits(settings)
     queries = FeedQueries.from_settings(settings)
     try:
         server = make_server(output, host, port, queries, limits)
