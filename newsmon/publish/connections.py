@@ -20,9 +20,10 @@ thread. What it does not do, and this module adds:
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from twisted.internet import tcp
 from twisted.internet.base import DelayedCall
@@ -263,3 +264,18 @@ class GuardedSite(Site):
         super().__init__(resource, reactor=reactor, timeout=None)
         self.limits = limits
         self.connections = Connections(limits.max_connections, reactor)
+
+    def getContentFile(self, length: int | None) -> IO[bytes]:
+        """Where a request's body goes: nowhere (the server is read-only; GET has none).
+
+        Twisted would keep it in memory or a temporary file: a client could fill either.
+        """
+        return _Dropped()
+
+
+class _Dropped(io.BytesIO):
+    """A request body's file that keeps nothing written to it."""
+
+    def write(self, data: Any) -> int:
+        """Forget the bytes; say they were written."""
+        return len(data)
