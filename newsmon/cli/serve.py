@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 from newsmon.cli.base import console_logger
 from newsmon.config import NewsmonConfigError
 from newsmon.publish.connections import Limits
+from newsmon.publish.folder import refuse_system_folder
 from newsmon.publish.queries import FeedQueries
 from newsmon.publish.server import FeedServer, make_server
 
@@ -57,6 +58,8 @@ def serve_limits(settings: Settings) -> Limits:
 def start_server(args: argparse.Namespace, settings: Settings) -> FeedServer:
     """Bind the server for NEWSMON_OUTPUT_DIR and start it in a thread; log its address."""
     output = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
+    # Only newsmon's files are ever served, but a system folder is no place to serve from.
+    refuse_system_folder(output)
     host = args.host if args.host is not None else str(settings.get("NEWSMON_SERVE_HOST"))
     port = args.port if args.port is not None else settings.getint("NEWSMON_SERVE_PORT", 8080)
     if not 0 <= port <= 65535:

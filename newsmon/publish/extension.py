@@ -36,7 +36,7 @@ class PublishAtClose:
         self.crawler = crawler
         # Checked at start-up so a bad setting fails before any request, not after the crawl.
         self.config = PublishConfig.from_settings(crawler.settings)
-        check_output_folder(self.config.output_dir)
+        check_output_folder(self.config.output_dir, site=self.config.base_url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PublishAtClose:
