@@ -240,9 +240,10 @@ class Publisher:
             return
         self.totals["newsmon/publish/exported"] += report.exported
         logger.info(
-            "published %d feed files and %d archive lines to %s",
+            "published %d feed files and %d archive line%s to %s",
             len(report.feeds),
             report.exported,
+            "" if report.exported == 1 else "s",
             config.output_dir,
         )
 

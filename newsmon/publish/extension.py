@@ -86,9 +86,10 @@ class PublishAtClose:
             stats.set_value("newsmon/publish/exported", report.exported)
             stats.set_value("newsmon/publish/skipped", report.skipped)
         logger.info(
-            "published %d feed files and %d archive lines to %s (run ended: %s)",
+            "published %d feed files and %d archive line%s to %s (run ended: %s)",
             len(report.feeds),
             report.exported,
+            "" if report.exported == 1 else "s",
             config.output_dir,
             reason,
         )
