@@ -20,6 +20,8 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
@@ -106,6 +108,31 @@ class PublisherLock:
         """Extend the lock; False if it was lost (expired and taken by another publisher)."""
         self.held = bool(self.scripts.renew_lock(keys=[self.key], args=[self.owner, self.ttl_ms]))
         return self.held
+
+    @contextmanager
+    def kept(self, every: float) -> Iterator[None]:
+        """Renew the lock every `every` seconds from a thread while the block runs.
+
+        Publishing a large store can outlast a lease; the consume loop cannot renew meanwhile.
+        A renewal that finds the lock lost leaves `held` False for the loop to see.
+        """
+        done = threading.Event()
+
+        def keep() -> None:
+            while not done.wait(every):
+                try:
+                    if not self.renew():
+                        return
+                except redis.RedisError:
+                    return  # the loop's own renewal reports Redis failing
+
+        keeper = threading.Thread(target=keep, name="publisher-lease", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
 
     def release(self) -> None:
         """Let the lock go, if still ours."""
@@ -211,8 +238,13 @@ class Publisher:
                 quiet = now - last_item >= QUIET_POLLS * self.config.poll_seconds
                 done = self.stop.is_set() or (not follow and taken < self.config.batch)
                 if dirty and (done or quiet or now - last_publish >= self.config.publish_every):
-                    self._publish(store)
+                    with self.lock.kept(self.config.lease_seconds / 4):
+                        self._publish(store)
+                    if not self.lock.held:
+                        logger.error("lost the publisher lock (stalled for a whole lease)")
+                        return RUN_FAILED
                     dirty, last_publish = False, time.monotonic()
+                    last_renewal = last_publish
                 if done:
                     break
                 if not taken:
