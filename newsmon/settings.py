@@ -189,6 +189,9 @@ ITEM_PIPELINES["newsmon.pipeline.validate.ValidatePipeline"] = 200
 # never stored, published or exported; the next good extraction publishes it.
 ITEM_PIPELINES["newsmon.pipeline.quarantine.QuarantinePipeline"] = 250
 ITEM_PIPELINES["newsmon.pipeline.store.StorePipeline"] = 300
+# Items of one response processed in parallel: an article page yields one item, a listing
+# none, so Scrapy's 100 only started (and awaited) a hundred tasks per response for nothing.
+CONCURRENT_ITEMS = 8
 # Scrapy's own feed exports (-o items.jsonl) write the item's fields, not its provenance.
 FEED_EXPORT_FIELDS = list(EXPORTED_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
@@ -294,6 +297,9 @@ NEWSMON_VERBOSE = False
 # failed, rate) every this many seconds of a long run; 0: no progress lines.
 NEWSMON_PROGRESS_INTERVAL = 30.0
 EXTENSIONS["newsmon.run.progress.RunProgress"] = 20
+# Records below every handler's level are never built (newsmon.run.loglevel): Scrapy's
+# NOTSET root had each "Crawled"/"Scraped from" DEBUG record made and redacted, then dropped.
+EXTENSIONS["newsmon.run.loglevel.SkipUnemittedRecords"] = 25
 
 # --- Scheduling and serving (python -m newsmon watch / serve) -----------------------------
 
