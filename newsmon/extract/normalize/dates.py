@@ -62,8 +62,16 @@ def parse_js_date(text: str | None) -> datetime | None:
     if not match:
         return None
     offset = match.group("offset") or "+0000"
+    stamp = f"{match.group('date')} {offset}"
+    # strptime reads the form the regex matched in a tenth of dateutil's time (a card date is
+    # read 20 times per listing page); dateutil stays the judge of anything strptime refuses.
+    seconds = ":%S" if match.group("date").count(":") == 2 else ""
     try:
-        parsed = dateutil_parser.parse(f"{match.group('date')} {offset}")
+        return to_utc(datetime.strptime(stamp, f"%b %d %Y %H:%M{seconds} %z"))
+    except ValueError:
+        pass
+    try:
+        parsed = dateutil_parser.parse(stamp)
     except (ValueError, OverflowError):
         return None
     return to_utc(parsed)
