@@ -18,6 +18,8 @@ _CONTROLS = "".join(
 # 100 us for a 1.3 KB date line), the regex scans in C (10 us).
 _DELETE = re.compile("[" + re.escape(_INVISIBLE + _CONTROLS) + "]")
 
+_ASCII_CONTROLS = re.compile("[" + re.escape("".join(c for c in _CONTROLS if c < "\x80")) + "]")
+
 # Python's \s is Unicode-aware: it covers NBSP, thin and ideographic spaces, line separators.
 _SPACES = re.compile(r"\s+")
 # A paragraph break: a blank line, or Unicode's own paragraph separator.
@@ -51,6 +53,10 @@ def clean_text(text: str | None) -> str:
     """Return one-line text: entities decoded, NFC, no invisible characters, spaces collapsed."""
     if not text:
         return ""
+    if text.isascii() and "&" not in text and _ASCII_CONTROLS.search(text) is None:
+        # Most text nodes: nothing to decode, compose or delete, so only the spaces collapse
+        # (str.split splits at exactly the characters \s matches here), at a third of the cost.
+        return " ".join(text.split())
     return _SPACES.sub(" ", _scrub(text)).strip()
 
 
