@@ -203,6 +203,12 @@ NEWSMON_STATE_PATH = "state/newsmon.sqlite3"
 # "update": an updated article keeps its place and guid; "reannounce": substantial rewrites
 # are announced again as new entries.
 NEWSMON_UPDATE_POLICY = "update"
+# A crawl commits its store writes in batches: after this many write blocks (one to three per
+# article) or this many seconds, whichever comes first, not an fsync'd COMMIT per block. A
+# killed run loses at most the last batch, whose articles the next run fetches again.
+# 1: every write commits at once.
+NEWSMON_STORE_BATCH_WRITES = 100
+NEWSMON_STORE_BATCH_SECONDS = 1.0
 
 # --- Publishing -----------------------------------------------------------------------------
 
