@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from twisted.internet.defer import CancelledError
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -65,8 +66,16 @@ _MAXSIZE_WORDS = "larger than download max size"
 
 
 def cancelled_for_max_size(exception: BaseException) -> bool:
-    """Whether a download was cancelled for announcing more than DOWNLOAD_MAXSIZE (2.19.0)."""
-    return isinstance(exception, DownloadCancelledError) and _MAXSIZE_WORDS in str(exception)
+    """Whether a download was cancelled for being over DOWNLOAD_MAXSIZE (2.19.0).
+
+    Announced by Content-Length: a DownloadCancelledError that says so. Found while receiving
+    (a chunked response has no length): the handler's `_ResponseReader` cancels its Deferred,
+    which ends as a DownloadCancelledError with no message (it logged the reason itself);
+    Scrapy's timeouts fail otherwise.
+    """
+    if not isinstance(exception, DownloadCancelledError | CancelledError):
+        return False
+    return _MAXSIZE_WORDS in str(exception) or not str(exception)
 
 
 # --- Scrapy 2.19.0: the engine's slot --------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,6 +30,17 @@ def base_url_from_settings(settings: BaseSettings) -> str:
             f"NEWSMON_BASE_URL must be the site's root (scheme and host only), not {raw!r}"
         )
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def feed_base_url_from_settings(settings: BaseSettings) -> str:
+    """NEWSMON_FEED_BASE_URL, the http(s) URL the feeds are served at; checked before a crawl."""
+    raw = str(settings.get("NEWSMON_FEED_BASE_URL") or "http://localhost:8080/").strip()
+    if not is_http_url(raw):
+        raise NewsmonConfigError(
+            "NEWSMON_FEED_BASE_URL must be the http(s) URL the feeds are served at, such as "
+            f"https://example.org/feeds/, not {raw!r}"
+        )
+    return raw
 
 
 def tag_list(value: object) -> list[str]:
@@ -69,10 +81,22 @@ def slug_list(value: object, what: str, example: str) -> list[str]:
 
 
 def check_writable_dir(path: Path, setting: str) -> None:
-    """Create a folder if needed and make sure newsmon can write there; else NewsmonConfigError."""
+    """Create a folder if needed and make sure newsmon can write there; else NewsmonConfigError.
+
+    Tried by writing (an empty file, removed at once): permission bits say nothing of a
+    read-only mount, of /sys, or of root's rights.
+    """
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise NewsmonConfigError(f"{setting}: cannot create {path}: {error.strerror}") from error
-    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+    if not path.is_dir():
         raise NewsmonConfigError(f"{setting}: {path} is not a writable folder")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".newsmon-probe-", dir=path)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise NewsmonConfigError(
+            f"{setting}: {path} is not a writable folder ({error.strerror or error})"
+        ) from error

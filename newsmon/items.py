@@ -116,6 +116,10 @@ class ArticleItem:
     )
     """Set by the page object: how each field was found (for health checks; never exported)."""
 
+    aliases: list[str] = field(default_factory=list, repr=False, metadata=NOT_EXPORTED)
+    """Set by the spider: other URLs of this article (the URL asked for, redirects passed, the
+    page's own canonical URLs). The store recognises a renamed article by them; never exported."""
+
 
 def exported_fields() -> tuple[str, ...]:
     """The item fields every export writes, in order (all but extraction metadata)."""

@@ -42,8 +42,13 @@ def is_http_url(url: object) -> bool:
     """Tell whether `url` is an absolute http(s) URL with a host."""
     if not isinstance(url, str):
         return False
+    url = url.strip()
+    # A space or a control character inside is no URL a client can fetch (or a feed can name).
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        return False
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is no number
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

@@ -27,6 +27,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.test import get_crawler
 from scrapy_redis.queue import Base as RedisQueue
 from scrapy_redis.queue import PriorityQueue
+from twisted.internet.defer import CancelledError
 
 from newsmon import compat
 from newsmon.crawl.middlewares.guard import RefusedRequest
@@ -183,6 +184,12 @@ def test_the_download_handler_still_cancels_with_the_same_words() -> None:
     )
     assert not compat.cancelled_for_max_size(DownloadCancelledError("cancelled"))
     assert not compat.cancelled_for_max_size(IgnoreRequest(message))
+    # Past the limit while receiving (no Content-Length), the reader cancels its Deferred.
+    assert compat.cancelled_for_max_size(DownloadCancelledError(""))
+    assert compat.cancelled_for_max_size(CancelledError())
+    assert "self._finished.cancel()" in inspect.getsource(http11._ResponseReader), changed(
+        "scrapy", ENTRY_CANCEL, "the response reader no longer cancels a body past the limit"
+    )
 
 
 # --- a real crawl: Scrapy's engine slot, scrapy-playwright's launch --------------------------

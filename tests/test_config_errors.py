@@ -92,6 +92,14 @@ SETTING_CASES = [
     ({"NEWSMON_FILTER_FEEDS": "kharkiv"}, ["NEWSMON_FILTER_FEEDS must be a JSON object"]),
     ({"NEWSMON_FILTER_SCAN": "0"}, ["NEWSMON_FILTER_SCAN must be 1 or more"]),
     ({"NEWSMON_AUTHORS": "../x"}, ["'../x' is not an author slug"]),
+    ({"NEWSMON_BASE_URL": "http://kyiv independent.com"}, ["NEWSMON_BASE_URL", "http(s)"]),
+    (
+        {"NEWSMON_FEED_BASE_URL": "javascript:alert(1)//"},
+        ["NEWSMON_FEED_BASE_URL", "'javascript:alert(1)//'"],
+    ),
+    ({"NEWSMON_FEED_BASE_URL": "https://feeds.example.org/a b/"}, ["NEWSMON_FEED_BASE_URL"]),
+    ({"NEWSMON_OUTPUT_DIR": "/sys/kernel/newsmon"}, ["NEWSMON_OUTPUT_DIR", "system folder /sys"]),
+    ({"NEWSMON_OUTPUT_DIR": "/usr/share/newsmon"}, ["NEWSMON_OUTPUT_DIR", "system folder /usr"]),
 ]
 
 
@@ -109,6 +117,42 @@ def test_an_output_folder_that_is_a_file(tmp_path: Path) -> None:
     occupied.write_text("a file, not a folder")
     assert_refused(crawl(tmp_path, NEWSMON_OUTPUT_DIR=str(occupied)), "NEWSMON_OUTPUT_DIR")
     assert occupied.read_text() == "a file, not a folder"
+
+
+@pytest.mark.parametrize("root", ["/", "/tmp/../"])
+def test_the_filesystem_root_is_no_output_folder(tmp_path: Path, root: str) -> None:
+    before = sorted(os.listdir("/"))
+    assert_refused(crawl(tmp_path, NEWSMON_OUTPUT_DIR=root), "NEWSMON_OUTPUT_DIR", "root")
+    assert sorted(os.listdir("/")) == before, "something was written into /"
+
+
+def test_a_folder_holding_other_files_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / "photos").mkdir(parents=True)
+    (home / "notes.txt").write_text("mine")
+    (home / "newsfeed.xml").write_text("<rss/>")
+    before = sorted(str(p.relative_to(home)) for p in home.rglob("*"))
+    line = assert_refused(crawl(tmp_path, NEWSMON_OUTPUT_DIR=str(home)), "NEWSMON_OUTPUT_DIR")
+    assert "not newsmon's" in line and "notes.txt" in line
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == before
+    assert (home / "newsfeed.xml").read_text() == "<rss/>"
+
+
+def test_a_folder_of_newsmon_files_is_accepted_and_marked(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    (output / "tags").mkdir(parents=True)
+    (output / "tags" / "war.xml").write_text("<rss/>")
+    (output / ".gitkeep").write_text("")
+    (output / "newsfeed.xml").write_text("<rss/>")
+    (output / "demo").mkdir()
+    (output / "demo" / ".newsmon").write_text("newsmon\n")
+    outcome = crawl(tmp_path, NEWSMON_OUTPUT_DIR=str(output))
+    # Accepted: the run started (and failed to reach the closed port: exit 1, not 2).
+    assert outcome.returncode == 1, outcome.stderr[-3000:]
+    assert (output / ".newsmon").is_file()
+    (output / "demo" / ".newsmon").unlink()
+    outcome = crawl(tmp_path, NEWSMON_OUTPUT_DIR=str(output))
+    assert_refused(outcome, "NEWSMON_OUTPUT_DIR", "'demo/'")
 
 
 def test_credentials_in_the_base_url_are_refused_without_repeating_them(tmp_path: Path) -> None:

@@ -30,7 +30,10 @@ from tests.replica.faults import HOSTILE_CARDS, PASSWD_MARKER, PLANTED_PASSWORD
 # Each bad page, the stat that counts it, and words its log line must hold.
 DROPPED: dict[str, tuple[str, str]] = {
     "/hostile-huge-page/": ("newsmon/refused/too_large", "over DOWNLOAD_MAXSIZE"),
-    "/hostile-malformed-html/": ("newsmon/dropped/missing_body", "Dropped (missing body)"),
+    # No length announced: found over the limit while it arrives, said the same way.
+    "/hostile-huge-chunked/": ("newsmon/refused/too_large", "over DOWNLOAD_MAXSIZE"),
+    # Nested deeper than the parser allows: cut, so unreadable, never a short "article".
+    "/hostile-malformed-html/": ("newsmon/articles/unreadable/truncated", "unreadable (truncated)"),
     "/hostile-redirect-loop/": ("newsmon/refused/redirect_loop", "redirect loop"),
     "/hostile-redirect-offsite/": ("newsmon/refused/offsite", "redirect to another site"),
     "/hostile-redirect-other-port/": ("newsmon/refused/offsite", "another port"),
@@ -46,6 +49,11 @@ DROPPED: dict[str, tuple[str, str]] = {
     "/hostile-missing-article/": ("newsmon/articles/http_404", "HTTP 404"),
     "/hostile-credentials/": ("newsmon/refused/credentials", "user name or password"),
 }
+# The drops that are the page's own doing: the tags run (on the same state, right after the
+# News Feed run) does not ask for them again; they wait (see newsmon.store.failures). A 404
+# of a page never stored may be a page not yet published: asked again every run.
+ASKED_AGAIN = frozenset({"/hostile-missing-article/"})
+WAITING = frozenset(DROPPED) - ASKED_AGAIN
 # Badly dressed articles: kept, once, with what they should read.
 KEPT = (
     "/hostile-wrong-charset/",
@@ -167,6 +175,11 @@ def test_a_bad_page_gets_one_clear_line(runs: HostileRuns, spider: str, path: st
     result = runs.newsfeed if spider == "newsfeed" else runs.tags
     url = page_url(runs.replica.base_url, path)
     lines = problem_lines(result.log, url)
+    if spider == "tags" and path in WAITING:
+        # Failed in the News Feed run: it waits, neither fetched nor said again.
+        assert lines == []
+        assert path not in {entry["path"] for entry in runs.tags_requests}
+        return
     assert len(lines) == 1, f"{url}: {len(lines)} lines: {lines}"
     assert DROPPED[path][1] in lines[0], lines[0]
     assert all(item["url"] != url for item in result.items)
@@ -175,9 +188,12 @@ def test_a_bad_page_gets_one_clear_line(runs: HostileRuns, spider: str, path: st
 @pytest.mark.parametrize("spider", ["newsfeed", "tags"])
 def test_every_drop_is_counted_under_its_reason(runs: HostileRuns, spider: str) -> None:
     result = runs.newsfeed if spider == "newsfeed" else runs.tags
-    expected = Counter(stat for stat, _ in DROPPED.values())
+    fetched = DROPPED if spider == "newsfeed" else {p: DROPPED[p] for p in ASKED_AGAIN}
+    expected = Counter(stat for stat, _ in fetched.values())
     counted = {stat: result.stat(stat) for stat in expected}
     assert counted == dict(expected)
+    waited = len(WAITING) if spider == "tags" else 0
+    assert result.stat("newsmon/articles/failed_waiting") == waited
 
 
 def test_badly_dressed_articles_are_kept_once_and_repaired(runs: HostileRuns) -> None:

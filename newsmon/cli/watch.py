@@ -35,10 +35,10 @@ from newsmon.config import (
     NewsmonConfigError,
     author_list,
     base_url_from_settings,
-    check_writable_dir,
     tag_list,
 )
 from newsmon.distributed.watching import check_redis_for_watch, publish_command
+from newsmon.publish.folder import check_output_folder
 from newsmon.publish.run import PublishConfig
 from newsmon.store import StateStore
 
@@ -99,7 +99,7 @@ class WatchPlan:
         tags = tag_list(settings.getlist("NEWSMON_TAGS"))
         PublishConfig.from_settings(settings)
         output = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
-        check_writable_dir(output, "NEWSMON_OUTPUT_DIR")
+        check_output_folder(output)
         # The state must belong to NEWSMON_BASE_URL's site: said once now, not by every crawl.
         with StateStore.from_settings(settings):
             pass

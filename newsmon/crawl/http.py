@@ -15,6 +15,9 @@ TRANSIENT_STATUSES = frozenset({401, 403, 408, 425, 429})
 
 Validators = tuple[str | None, str | None]
 
+# Refusals that may not hold next run.
+PASSING_REFUSALS = frozenset({"truncated"})
+
 
 def response_validators(response: Response) -> Validators:
     """The (ETag, Last-Modified) a response came with, as text; None for a missing one."""
@@ -63,3 +66,17 @@ def is_transient(failure: Failure) -> bool:
     if status is not None:
         return status >= 500 or status in TRANSIENT_STATUSES
     return failure.check(IgnoreRequest) is None
+
+
+def refused_for_good(failure: Failure) -> str | None:
+    """Why newsmon refused the page for what it is (too large, not HTML, off-site...), else None.
+
+    Such a refusal is the page's own doing: the next run would refuse it again. A page that
+    stayed truncated through every retry is left out: that may be the network's doing.
+    """
+    if is_blocked(failure) or failure.check(IgnoreRequest) is None:
+        return None
+    reason = getattr(failure.value, "reason", None)
+    if not isinstance(reason, str) or not reason or reason in PASSING_REFUSALS:
+        return None
+    return reason

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from newsmon.config import base_url_from_settings
+from newsmon.crawl.fates import InvalidItem, PageFates
 from newsmon.crawl.http import response_validators
 from newsmon.crawl.meta import ARTICLE_META
 from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger, revisit_since
@@ -52,7 +54,7 @@ STORE_ERRORS = (sqlite3.Error, StateStoreError)
 STORE_FAILED_REASON = "store_failed"
 
 
-class WalkKeeper:
+class WalkKeeper(PageFates):
     """Extension: the walks' memory of earlier runs and the books of this one."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -94,8 +96,9 @@ class WalkKeeper:
         return self.ledger.start(slug, url, self.take_validators(url), force_full=force_full)
 
     def known(self, keys: list[str]) -> set[str]:
-        """Those of these article keys the store holds."""
-        return self.store.known_urls(keys)
+        """Those of these article keys the store holds, or that failed and must wait."""
+        known = self.store.known_urls(keys)
+        return known | self.waiting([key for key in keys if key not in known])
 
     def known_ghost_ids(self, ghost_ids: list[str]) -> set[str]:
         """Those of these Ghost post ids that a stored article carries."""
@@ -120,11 +123,13 @@ class WalkKeeper:
         """
         try:
             pending = self.store.pending_articles(slugs, datetime.now(UTC))
+            asked = {article.url for article in pending}
+            due = [page for page in self.due_pages(slugs) if page.url not in asked]
         except STORE_ERRORS as error:
             self.store_failed(error)
             return []
         walked = set(slugs)
-        for article in pending:
+        for article in pending + due:
             self.pending.add(article.url)
             for slug in article.listings:
                 if slug in walked:
@@ -138,7 +143,7 @@ class WalkKeeper:
                 pending[0].url,
                 pending[0].reason,
             )
-        return pending
+        return pending + due
 
     def revisit_urls(self, slugs: list[str], hours: float) -> list[str]:
         """Known articles of these listings inside the revisit window, newest first."""
@@ -256,6 +261,12 @@ class WalkKeeper:
             return
         self.ledger.article_done(key)
         self.settled.add(key)
+        refused = kwargs.get("exception")
+        if isinstance(refused, InvalidItem):
+            # Its own page made it unpublishable: the same page would fail the same way.
+            self.page_failed(key, f"invalid item ({refused})")
+        elif isinstance(item, ArticleItem):
+            self.page_succeeded(key)
         if not isinstance(item, ArticleItem) or response.status != 200:
             return
         url = canonical_url(item.url, self.site)
@@ -306,6 +317,8 @@ class WalkKeeper:
                 for url, (etag, last_modified) in walk.validators_to_save().items():
                     self.store.save_listing_validators(url, etag, last_modified)
             self.store.forget_pending(sorted(self.pending & self.settled))
+            # Every run counts for the pauses of failed pages, even one that asked no page.
+            self.run()
         except STORE_ERRORS as error:
             self.store_failed(error)
 
@@ -344,6 +357,21 @@ class WalkKeeper:
     def _store_failed(self) -> bool:
         stats = self.crawler.stats
         return bool(stats is not None and stats.get_value("newsmon/store/write_failed"))
+
+    def store_write(self, write: Callable[[], object]) -> bool:
+        """Run one store write; a store that cannot be written stops the run (once)."""
+        if self._store_failed():
+            return False
+        try:
+            write()
+        except STORE_ERRORS as error:
+            self.store_failed(error)
+            return False
+        return True
+
+    def count(self, key: str, value: int = 1) -> None:
+        """Count a stat under newsmon/."""
+        self._count(key, value)
 
     def _count(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:

@@ -2,7 +2,8 @@
 
 The render check (a downloader middleware) reads a page before its callback does, the listing
 audit reads it beside the callback, and the spider turns it into an item. Each asks here and
-gets the same page object, so a page is parsed and read once. The page object lives as long
+gets the same page object, so a page is parsed once, from its bytes (Scrapy's own selector,
+parsed from the decoded text, is never built), and read once. The page object lives as long
 as its response, or until the spider is done with it (`forget`): a request waiting in the
 scheduler never carries one.
 """
@@ -15,6 +16,7 @@ from scrapy.http import Response, TextResponse
 
 from newsmon.crawl.meta import CARD_ARG
 from newsmon.extract.article import ArticlePage
+from newsmon.extract.document import Document, parse_html
 from newsmon.extract.listing import ListingCard, ListingPage
 
 _PAGES: WeakKeyDictionary[Response, ArticlePage | ListingPage] = WeakKeyDictionary()
@@ -24,7 +26,7 @@ def article_page(response: TextResponse) -> ArticlePage:
     """The article page object of a response (with the listing card its request carries)."""
     page = _PAGES.get(response)
     if not isinstance(page, ArticlePage):
-        page = ArticlePage.from_response(response, _card_of(response))
+        page = ArticlePage.from_document(_parsed(response), response.url, _card_of(response))
         _PAGES[response] = page
     return page
 
@@ -33,7 +35,7 @@ def listing_page(response: TextResponse) -> ListingPage:
     """The listing page object of a response."""
     page = _PAGES.get(response)
     if not isinstance(page, ListingPage):
-        page = ListingPage.from_response(response)
+        page = ListingPage.from_document(_parsed(response), response.url)
         _PAGES[response] = page
     return page
 
@@ -41,6 +43,11 @@ def listing_page(response: TextResponse) -> ListingPage:
 def forget(response: Response) -> None:
     """Drop a response's page object: its item is built, nobody reads the page again."""
     _PAGES.pop(response, None)
+
+
+def _parsed(response: TextResponse) -> Document:
+    """The response's page parsed once, from its bytes, in the encoding Scrapy settled on."""
+    return parse_html(response.body, response.encoding)
 
 
 def _card_of(response: Response) -> ListingCard | None:

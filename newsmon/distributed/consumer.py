@@ -85,7 +85,10 @@ class ItemConsumer:
         except BadEnvelope as error:
             self._reject(payload, str(error))
             return "rejected"
-        item = clean_article(envelope.item)
+        cut: list[str] = []
+        item = clean_article(envelope.item, cut)
+        for name in cut:
+            self.stats[f"newsmon/cut/{name}"] += 1
         reason = drop_reason(item)
         if reason is not None:
             self.stats[f"newsmon/dropped/{reason}"] += 1

@@ -35,6 +35,7 @@ from newsmon.distributed.keys import (
 )
 from newsmon.distributed.scripts import Scripts, text
 from newsmon.distributed.worker import worker_id
+from newsmon.publish.folder import check_output_folder
 from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.lock import RunLock, RunLocked, lock_path
 from newsmon.run.outcome import RUN_FAILED
@@ -67,7 +68,7 @@ class PublisherConfig:
         if batch < 1:
             raise NewsmonConfigError(f"NEWSMON_REDIS_BATCH must be 1 or more, not {batch}")
         # Checked now: a bad publishing setting must not wait until items were consumed.
-        PublishConfig.from_settings(settings)
+        check_output_folder(PublishConfig.from_settings(settings).output_dir)
         return cls(
             url=check_redis_url(url),
             prefix=prefix_from_settings(settings),

@@ -73,6 +73,18 @@ class WorkerWalkKeeper(WalkKeeper):
     def card_of_known_article(self, key: str, slug: str) -> None:
         """Never called: no article is known (see `known`)."""
 
+    def page_failed(self, key: str, reason: str) -> None:
+        """Not remembered: the publisher's store never sees the page (the next crawl asks)."""
+
+    def page_succeeded(self, key: str) -> None:
+        """Nothing to forget without a store."""
+
+    def article_missing(self, key: str) -> None:
+        """Never called: a worker revisits nothing."""
+
+    def article_answered(self, key: str) -> None:
+        """Never called: a worker revisits nothing."""
+
     def item_stored(self, item: Any, response: Response | None, **kwargs: Any) -> None:
         """The article's request is done; no validators or further URLs are kept."""
         key = article_key(response)

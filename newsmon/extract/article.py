@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from newsmon.extract.body import BodyContent, extract_body
+from newsmon.extract.document import Document, parse_html
 from newsmon.extract.fields import FieldPage, PageSource, Sourced, computed_once, field
 from newsmon.extract.head import PageHead, ld_names, ld_url
 from newsmon.extract.listing import ListingCard, ListingPage
@@ -48,14 +49,26 @@ class NotAnArticle(Exception):
         self.reason = reason
 
 
+class UnreadablePage(NotAnArticle):
+    """Raised for an article page whose own content keeps it from being read whole."""
+
+
 class ArticlePage(FieldPage):
     """One article page (and the listing card that led to it, if any)."""
 
-    def __init__(self, selector: Selector, url: str, card: ListingCard | None = None) -> None:
+    def __init__(
+        self,
+        selector: Selector,
+        url: str,
+        card: ListingCard | None = None,
+        *,
+        truncated: bool = False,
+    ) -> None:
         super().__init__()
         self._selector = selector
         self.url = url
         self.card = card
+        self.truncated = truncated
         self.head = PageHead(selector)
         self.markup = ArticleMarkup(selector, url)
 
@@ -65,11 +78,40 @@ class ArticlePage(FieldPage):
         return cls(response.selector, response.url, card)
 
     @classmethod
+    def from_document(
+        cls, document: Document, url: str, card: ListingCard | None = None
+    ) -> ArticlePage:
+        """Build the page object from a page parsed once (`newsmon.extract.document`)."""
+        return cls(document.selector, url, card, truncated=document.truncated)
+
+    @classmethod
     def from_html(cls, html: str, url: str, card: ListingCard | None = None) -> ArticlePage:
         """Build the page object from HTML text (saved samples, benchmarks)."""
-        return cls(Selector(text=html), url, card)
+        return cls.from_document(parse_html(html.encode("utf-8")), url, card)
+
+    @property
+    def selector(self) -> Selector:
+        """The parsed page (for checks of its markup outside the fields)."""
+        return self._selector
+
+    @property
+    def cuts(self) -> list[str]:
+        """What reading the page refused or cut: a truncated tree, a hostile JSON block."""
+        return (["dom_truncated"] if self.truncated else []) + self.head.cuts
 
     # --- identity -------------------------------------------------------------------------
+
+    def identity_urls(self) -> list[str]:
+        """Every URL the page names as its own (canonical link, og:url, JSON-LD url), absolute.
+
+        A renamed article's page may still name its old URL in one of them; the store knows
+        the article by any (`newsmon.store.identity`).
+        """
+        found = []
+        for candidate in (self.head.canonical(), self.head.meta("og:url"), self.head.ld("url")):
+            if isinstance(candidate, str) and candidate.strip():
+                found.append(urljoin(self.url, candidate.strip()))
+        return list(dict.fromkeys(found))
 
     @field(name="url", coverage=False)
     def canonical_url(self) -> str:
@@ -320,6 +362,10 @@ class ArticlePage(FieldPage):
             # A card given late (saved samples): every card fallback must see it.
             self.card = card
             self.forget_fields()
+        if self.truncated:
+            # Published, the cut body would look like a short article, then an "update" once
+            # the page is fixed: the page is unreadable until it parses whole.
+            raise UnreadablePage("truncated")
         title, body = self.title(), self.body()
         if not body and ListingPage(self._selector, self.url).is_listing():
             raise NotAnArticle("listing page, not an article")

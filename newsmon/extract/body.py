@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from lxml import etree
 from lxml.etree import Comment, _Comment, _Element
 
 from newsmon.extract.normalize.images import unwrap_image_url
+from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 
 # Inline markup belongs to the block around it; every other element is a container or block.
 INLINE_TAGS = frozenset(
@@ -355,9 +355,9 @@ def next_data_body_html(root: _Element) -> str | None:
     """Find article HTML in a Next.js __NEXT_DATA__ payload, for client-rendered pages."""
     for script in _NEXT_DATA_SCRIPTS(root):
         try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
+            data = load_json(script.text or "", max_chars=MAX_APP_DATA_CHARS)
+        except JsonRefused:
+            continue  # counted where the page's head reads the same payload
         html = _find_html(data)
         if html:
             return html

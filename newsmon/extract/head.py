@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
+
+from newsmon.extract.normalize.jsondata import (
+    MAX_APP_DATA_CHARS,
+    MAX_JSONLD_CHARS,
+    JsonRefused,
+    load_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,8 @@ class PageHead:
             if key:
                 self._meta.setdefault(key.strip().lower(), []).append(node.get("content"))
         self.jsonld_errors = 0
+        # What was refused or cut while reading the page (counted by the crawl).
+        self.cuts: list[str] = []
         self.article_ld: dict[str, Any] | None = self._find_article_ld()
         self._next_data: Any = _UNSET
 
@@ -71,8 +79,9 @@ class PageHead:
             found = _NEXT_DATA(self._root)
             raw = str(found[0]) if found else None
             try:
-                self._next_data = json.loads(raw) if raw else None
-            except ValueError:
+                self._next_data = load_json(raw, max_chars=MAX_APP_DATA_CHARS) if raw else None
+            except JsonRefused as refused:
+                self.cuts.append(f"next_data_{refused.reason}")
                 self._next_data = None
         wanted = set(keys)
         for obj in _walk_json(self._next_data):
@@ -85,10 +94,12 @@ class PageHead:
     def _find_article_ld(self) -> dict[str, Any] | None:
         for raw in _JSON_LD(self._root):
             try:
-                data = json.loads(raw, strict=False)
-            except ValueError:
-                # A broken JSON-LD block is counted; the other sources still get their turn.
+                data = load_json(raw, max_chars=MAX_JSONLD_CHARS)
+            except JsonRefused as refused:
+                # A broken or hostile JSON-LD block is counted; the other sources still get
+                # their turn.
                 self.jsonld_errors += 1
+                self.cuts.append(f"jsonld_{refused.reason}")
                 continue
             for obj in _walk_ld(data):
                 types = obj.get("@type")

@@ -23,7 +23,12 @@ from pathlib import Path
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newsmon.config import NewsmonConfigError, base_url_from_settings, check_writable_dir
+from newsmon.config import (
+    NewsmonConfigError,
+    base_url_from_settings,
+    check_writable_dir,
+    feed_base_url_from_settings,
+)
 from newsmon.crawl.keeper import WalkKeeper
 from newsmon.health.alerts import Alerts
 from newsmon.health.baseline import Baseline, PastRun
@@ -67,7 +72,7 @@ class HealthAtClose:
         # Checked at start-up, like the output folder: a run must not fail only at its end.
         check_writable_dir(self.reports, "NEWSMON_REPORT_DIR")
         self.output_dir = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
-        self.feed_base_url = str(settings.get("NEWSMON_FEED_BASE_URL") or "http://localhost:8080/")
+        self.feed_base_url = feed_base_url_from_settings(settings)
         self.site = base_url_from_settings(settings)
         # Checked at start-up: a receiver newsmon cannot send to is a bad setting (exit 2).
         self.alerts = Alerts.from_settings(settings)
@@ -92,7 +97,10 @@ class HealthAtClose:
         stats = self.crawler.stats
         values = stats.get_stats() if stats is not None else {}
         now = datetime.now(UTC)
-        unreadable = int(values.get("newsmon/articles/not_article", 0))
+        # Pages that gave no article: not one by their look, or cut/broken past reading.
+        unreadable = int(values.get("newsmon/articles/not_article", 0)) + int(
+            values.get("newsmon/articles/unreadable", 0)
+        )
         self._cross_check()
         metrics = self.health.observations.metrics(unreadable)
         new_items = int(values.get("newsmon/items/new", 0))

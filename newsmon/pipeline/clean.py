@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import unquote
 
@@ -17,7 +18,10 @@ from newsmon.extract.normalize.text import (
     word_count,
 )
 from newsmon.items import ArticleItem
+from newsmon.pipeline.limits import cut_to_limits, strip_format_controls
 from newsmon.site import is_slug, slugify
+
+logger = logging.getLogger(__name__)
 
 
 def safe_slug(slug: str) -> str:
@@ -50,22 +54,34 @@ def _clean_tags(names: list[str], slugs: list[str]) -> tuple[list[str], list[str
     return kept_names, kept_slugs
 
 
-def clean_article(item: ArticleItem) -> ArticleItem:
-    """Normalise every text field of `item` in place and return it."""
+def clean_article(item: ArticleItem, cut: list[str] | None = None) -> ArticleItem:
+    """Normalise every text field of `item` in place and return it.
+
+    Fields past their limits (`newsmon.pipeline.limits`) are cut; their names are added to
+    `cut` when a list is given.
+    """
     item.url = item.url.strip()
-    item.title = clean_text(item.title)
-    item.authors = dedupe_keep_order(clean_text(author) for author in item.authors)
+    item.title = short_text(item.title)
+    item.authors = dedupe_keep_order(short_text(author) for author in item.authors)
     item.tags, item.tag_slugs = _clean_tags(item.tags, item.tag_slugs)
-    item.primary_tag = clean_text(item.primary_tag)
-    item.summary = strip_trailing_chrome(clean_text(item.summary))
+    item.primary_tag = short_text(item.primary_tag)
+    item.summary = strip_trailing_chrome(short_text(item.summary))
     item.body = strip_trailing_chrome(clean_block_text(item.body))
     item.body_html = clean_markup(item.body_html)
     item.image_url = item.image_url.strip()
-    item.image_caption = clean_text(item.image_caption)
+    item.image_caption = short_text(item.image_caption)
     item.related = dedupe_keep_order(url.strip() for url in item.related)
     item.listings = dedupe_keep_order(clean_text(slug) for slug in item.listings)
+    cut_fields = cut_to_limits(item)
+    if cut is not None:
+        cut.extend(cut_fields)
     item.word_count = word_count(item.body)
     return item
+
+
+def short_text(text: str) -> str:
+    """A one-line field: clean text without invisible format characters (bidi overrides)."""
+    return strip_format_controls(clean_text(text))
 
 
 class CleanPipeline:
@@ -82,6 +98,11 @@ class CleanPipeline:
     def process_item(self, item: Any) -> Any:
         """Clean an ArticleItem in place; pass anything else through."""
         if isinstance(item, ArticleItem):
-            clean_article(item)
+            cut: list[str] = []
+            clean_article(item, cut)
             self.stats.inc_value("newsmon/items/cleaned")
+            if cut:
+                for name in cut:
+                    self.stats.inc_value(f"newsmon/cut/{name}")
+                logger.warning("cut to their limits (%s): %s", ", ".join(cut), item.url)
         return item

@@ -13,7 +13,7 @@ from twisted.internet import task
 
 from newsmon.config import base_url_from_settings
 from newsmon.crawl.keeper import WalkKeeper
-from newsmon.extract.normalize.urls import canonical_url
+from newsmon.extract.normalize.urls import canonical_url, is_on_site
 from newsmon.items import ArticleItem
 from newsmon.store import StateStoreError, body_fingerprint, get_store
 
@@ -100,8 +100,15 @@ class StorePipeline:
         # The key is the body only. A headline edit with the same body and modified time is
         # not announced again: Ghost bumps the modified time on any real edit, so a title that
         # differs without it is more likely extraction noise than news.
+        aliases = [
+            canonical_url(url, self.site) for url in item.aliases if is_on_site(url, self.site)
+        ]
         result = get_store(self.crawler).record(
-            item, canonical=item.url, fingerprint=body_fingerprint(item.body), now=self.clock()
+            item,
+            canonical=item.url,
+            fingerprint=body_fingerprint(item.body),
+            now=self.clock(),
+            aliases=aliases,
         )
         self.stats.inc_value(f"newsmon/items/{result.outcome}")
         if result.outcome == "unchanged":

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsmon.crawl.fates import InvalidItem
 from newsmon.extract.normalize.dates import is_plausible
 from newsmon.items import ArticleItem, item_to_json
 from newsmon.schema import Problem, field_rank, record_problems
@@ -78,6 +78,6 @@ class ValidatePipeline:
         if reason is not None:
             self.stats.inc_value(f"newsmon/dropped/{reason}")
             # Default (WARNING) log level: an incomplete article means extraction broke.
-            raise DropItem(reason.replace("_", " "))
+            raise InvalidItem(reason.replace("_", " "))
         self.stats.inc_value("newsmon/items/valid")
         return item

@@ -18,8 +18,9 @@ from dataclasses import replace
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from newsmon.config import NewsmonConfigError, check_writable_dir
+from newsmon.config import NewsmonConfigError
 from newsmon.crawl.keeper import WalkKeeper
+from newsmon.publish.folder import check_output_folder
 from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.outcome import PUBLISH, STORE, fail_run, has_problem
@@ -35,7 +36,7 @@ class PublishAtClose:
         self.crawler = crawler
         # Checked at start-up so a bad setting fails before any request, not after the crawl.
         self.config = PublishConfig.from_settings(crawler.settings)
-        check_writable_dir(self.config.output_dir, "NEWSMON_OUTPUT_DIR")
+        check_output_folder(self.config.output_dir)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PublishAtClose:

@@ -21,7 +21,7 @@ from newsmon.schema import Problem, record_problems
 
 logger = logging.getLogger(__name__)
 
-CHANGES: frozenset[str] = frozenset({"new", "updated"})
+CHANGES: frozenset[str] = frozenset({"new", "updated", "removed"})
 
 # Set by the store, passed to article_record explicitly rather than read from the item.
 _STORE_FIELDS = ("change", "version", "first_seen", "crawled_at")

@@ -1,4 +1,8 @@
-"""Where each feed lives in the output folder, and which feed a path names.
+"""What newsmon publishes in the output folder: where each feed lives, which feed a path names.
+
+The one list of newsmon's own files: publishing writes them under these names, `serve`
+serves these and nothing else (`published_file`), and the output-folder check tells a folder
+of newsmon's by them.
 
 | feed | files |
 |---|---|
@@ -8,7 +12,9 @@
 | the all-news archive | `news-archive.xml`, `.atom`, `.json` |
 | a named filter (NEWSMON_FILTER_FEEDS) | `filters/<name>.xml`, `.atom`, `.json` |
 
-RSS 2.0, Atom 1.0 and JSON Feed 1.1 twins of the same entries.
+RSS 2.0, Atom 1.0 and JSON Feed 1.1 twins of the same entries. Beside the feeds, at the top
+of the folder: `index.html` (the front door), `feeds.opml`, `articles.jsonl` (the archive) and
+`health.xml` (the health feed).
 """
 
 from __future__ import annotations
@@ -30,6 +36,12 @@ TOP_LEVEL: dict[tuple[str, str], str] = {
     ("tag", NEWS_FEED_SLUG): "newsfeed",
     ("archive", NEWS_ARCHIVE_KEY): NEWS_ARCHIVE_KEY,
 }
+# The files at the top of the folder that are not feeds.
+INDEX_NAME = "index.html"
+OPML_NAME = "feeds.opml"
+ARCHIVE_NAME = "articles.jsonl"
+HEALTH_FEED_NAME = "health.xml"
+TOP_FILES: frozenset[str] = frozenset({INDEX_NAME, OPML_NAME, ARCHIVE_NAME, HEALTH_FEED_NAME})
 _FOLDER_FILE = re.compile(r"^(tags|authors|filters)/([a-z0-9][a-z0-9-]{0,99})\.(xml|atom|json)$")
 _TOP_FILE = re.compile(r"^(newsfeed|news-archive)\.(xml|atom|json)$")
 
@@ -78,6 +90,17 @@ def feed_file(relative: str) -> FeedFile | None:
             return None  # the News Feed is newsfeed.xml, never tags/news-feed.xml
         return FeedFile(cast(FeedKind, kind), slug, suffix_format[suffix])
     return None
+
+
+def published_file(relative: str) -> bool:
+    """Tell whether a path relative to the output folder ("tags/war.xml") is newsmon's file."""
+    # A feed in any format, or one of TOP_FILES: nothing else in the folder is newsmon's.
+    return relative in TOP_FILES or feed_file(relative) is not None
+
+
+def published_folder(relative: str) -> bool:
+    """Tell whether a relative path is one of newsmon's feed folders ("tags") or the root ("")."""
+    return relative == "" or relative in FOLDERS.values()
 
 
 def published_feeds(output_dir: Path) -> list[tuple[FeedKind, str]]:

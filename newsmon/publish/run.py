@@ -17,7 +17,13 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
-from newsmon.config import NewsmonConfigError, author_list, base_url_from_settings, tag_list
+from newsmon.config import (
+    NewsmonConfigError,
+    author_list,
+    base_url_from_settings,
+    feed_base_url_from_settings,
+    tag_list,
+)
 from newsmon.publish.feeds import UPDATE_POLICIES, feed_paths, write_feeds
 from newsmon.publish.filters import FeedFilter, FilterError
 from newsmon.publish.frontdoor import write_front_door
@@ -95,7 +101,7 @@ class PublishConfig:
         return cls(
             output_dir=Path(settings.get("NEWSMON_OUTPUT_DIR") or "output"),
             base_url=base_url_from_settings(settings),
-            feed_base_url=str(settings.get("NEWSMON_FEED_BASE_URL") or "http://localhost:8080/"),
+            feed_base_url=feed_base_url_from_settings(settings),
             feed_size=size,
             update_policy=policy,
             slugs=tuple(dict.fromkeys(slugs)),
@@ -210,7 +216,7 @@ def _export_batch(store: StateStore, path: Path, batch: list[StoredVersion]) -> 
             records.append(
                 article_record(
                     version.article_item(),
-                    change="new" if version.version == 1 else "updated",
+                    change=version.change,
                     version=version.version,
                     first_seen=version.first_seen,
                     crawled_at=version.crawled_at,

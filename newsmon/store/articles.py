@@ -18,12 +18,9 @@ from typing import Literal
 
 from newsmon.extract.normalize.text import clean_block_text
 from newsmon.items import ArticleItem, item_to_json
-from newsmon.store.connection import Connection, from_db_time, opt_db_time, to_db_time
-from newsmon.store.exports import VERSION_COLUMNS, StoredVersion, stored_version
+from newsmon.store.connection import from_db_time, opt_db_time, to_db_time
+from newsmon.store.identity import IdentityTables
 
-# Below this many words a body is too generic ("Watch the video.") to prove that two URLs are
-# one article, so such bodies are matched by URL only.
-BODY_MATCH_MIN_WORDS = 30
 # An update whose body keeps less than this share of the previous wording (difflib ratio over
 # words) is a rewrite: the store moves `announced_version` to it, for the "reannounce" policy.
 REWRITE_SIMILARITY = 0.5
@@ -65,26 +62,35 @@ def _is_rewrite(old_body: str, new_body: str) -> bool:
     return matcher.ratio() < REWRITE_SIMILARITY
 
 
-class ArticleTables(Connection):
+class ArticleTables(IdentityTables):
     """Articles, the URLs they were found at, their listings, tags and versions."""
 
     def record(
-        self, item: ArticleItem, *, canonical: str, fingerprint: str, now: datetime
+        self,
+        item: ArticleItem,
+        *,
+        canonical: str,
+        fingerprint: str,
+        now: datetime,
+        aliases: Iterable[str] = (),
     ) -> RecordResult:
         """Store one crawled article: new, a new version of a known one, or unchanged.
 
-        The article is looked up by `canonical`, else by the item's Ghost post id, else by
-        `fingerprint` (the same body at a second URL is the same article). A new version is
-        stored when the fingerprint or the modified time differs from the latest version. Last
-        seen, listings (`item.listings`), the URL and the Ghost post id are recorded in every
-        case. For "new" and "updated" the item is stamped in place (change, version,
-        first_seen, and crawled_at if unset) and stored as stamped.
+        The article is looked up by `canonical`, by `aliases` (URLs the page was reached
+        through or names as its own: a renamed article's old slug), by the item's Ghost post
+        id, else by `fingerprint` (the same body at a second URL is the same article). A new
+        version is stored when the fingerprint or the modified time differs from the latest
+        version, or when the article had been removed and is back. Last seen, listings
+        (`item.listings`), the URL and the Ghost post id are recorded in every case. For "new"
+        and "updated" the item is stamped in place (change, version, first_seen, and
+        crawled_at if unset) and stored as stamped; an update keeps the URL the article was
+        first stored under, which feeds use as its guid, whatever its slug is now.
         """
         now_db = to_db_time(now)
         modified_db = opt_db_time(item.modified)
         published_db = opt_db_time(item.published)
         with self._transaction() as conn:
-            article_id = self._find_article(conn, canonical, fingerprint, item)
+            article_id = self._find_article(conn, canonical, fingerprint, item, aliases)
             if article_id is None:
                 return self._insert_article(conn, item, canonical, fingerprint, now, now_db)
             self._add_ghost_id(conn, article_id, item.ghost_id)
@@ -92,20 +98,27 @@ class ArticleTables(Connection):
                 "SELECT first_seen, canonical_url, latest_version FROM article WHERE id = ?",
                 (article_id,),
             ).fetchone()
-            version_id, latest_fp, latest_modified = conn.execute(
-                "SELECT id, fingerprint, modified FROM version"
-                " WHERE article_id = ? AND version = ?",
+            version_id, latest_fp, latest_modified, removed = conn.execute(
+                "SELECT v.id, v.fingerprint, v.modified, r.version_id IS NOT NULL FROM version v"
+                " LEFT JOIN version_removal r ON r.version_id = v.id"
+                " WHERE v.article_id = ? AND v.version = ?",
                 (article_id, latest),
             ).fetchone()
             conn.execute("UPDATE article SET last_seen = ? WHERE id = ?", (now_db, article_id))
+            # It answered: whatever 404 a revisit met before was not a removal.
+            conn.execute("DELETE FROM article_missing WHERE article_id = ?", (article_id,))
             conn.execute(
                 "INSERT OR IGNORE INTO article_url (url, article_id) VALUES (?, ?)",
                 (canonical, article_id),
             )
             self._merge_listings(conn, article_id, item.listings, now_db)
             first_seen = from_db_time(first_seen_db)
-            if (latest_fp, latest_modified) == (fingerprint, modified_db) or (
-                canonical != primary_url and self._has_fingerprint(conn, article_id, fingerprint)
+            if not removed and (
+                (latest_fp, latest_modified) == (fingerprint, modified_db)
+                or (
+                    canonical != primary_url
+                    and self._has_fingerprint(conn, article_id, fingerprint)
+                )
             ):
                 # A second URL serving a body we already hold (even with another modified
                 # time) is a copy, not a change: without this two live copies would flip the
@@ -116,6 +129,7 @@ class ArticleTables(Connection):
             ).fetchone()
             rewrite = _is_rewrite(json.loads(latest_json).get("body", ""), item.body)
             version = latest + 1
+            item.url = primary_url
             stamped = self._stamp(item, "updated", version, first_seen, now)
             version_id = self._insert_version(conn, article_id, version, fingerprint, stamped)
             conn.execute(
@@ -127,24 +141,6 @@ class ArticleTables(Connection):
             )
             self._replace_tags(conn, article_id, item.tag_slugs)
             return RecordResult("updated", version, first_seen, article_id, version_id)
-
-    def _find_article(
-        self, conn: sqlite3.Connection, canonical: str, fingerprint: str, item: ArticleItem
-    ) -> int | None:
-        """Return the id of the article stored under this URL or Ghost id, else this body's."""
-        row = conn.execute(
-            "SELECT article_id FROM article_url WHERE url = ?", (canonical,)
-        ).fetchone()
-        if row is None and item.ghost_id:
-            row = conn.execute(
-                "SELECT article_id FROM article_ghost_id WHERE ghost_id = ?", (item.ghost_id,)
-            ).fetchone()
-        if row is None and len(item.body.split()) >= BODY_MATCH_MIN_WORDS:
-            row = conn.execute(
-                "SELECT article_id FROM version WHERE fingerprint = ? ORDER BY id LIMIT 1",
-                (fingerprint,),
-            ).fetchone()
-        return None if row is None else int(row[0])
 
     @staticmethod
     def _has_fingerprint(conn: sqlite3.Connection, article_id: int, fingerprint: str) -> bool:
@@ -262,102 +258,3 @@ class ArticleTables(Connection):
             ).fetchone()
             if row is not None:
                 self._merge_listings(conn, row[0], slugs, now_db)
-
-    def is_known(self, canonical: str) -> bool:
-        """Tell whether an article was stored under this canonical URL."""
-        row = (
-            self._connection()
-            .execute("SELECT 1 FROM article_url WHERE url = ?", (canonical,))
-            .fetchone()
-        )
-        return row is not None
-
-    def listings_of(self, canonical: str) -> list[str]:
-        """Return the listing slugs an article was found in, sorted; [] if unknown."""
-        rows = self._connection().execute(
-            "SELECT l.slug FROM article_url u JOIN article_listing l"
-            " ON l.article_id = u.article_id WHERE u.url = ? ORDER BY l.slug",
-            (canonical,),
-        )
-        return [row[0] for row in rows]
-
-    def versions_of(self, canonical: str) -> list[StoredVersion]:
-        """Return every stored version of one article, oldest first; [] if unknown."""
-        rows = self._connection().execute(
-            f"SELECT {VERSION_COLUMNS} FROM article_url u"
-            " JOIN article a ON a.id = u.article_id JOIN version v ON v.article_id = a.id"
-            " WHERE u.url = ? ORDER BY v.version",
-            (canonical,),
-        )
-        return [stored_version(row) for row in rows]
-
-    # --- incremental crawling: what is known, what to revisit ------------------------------
-
-    def known_urls(self, canonicals: Iterable[str]) -> set[str]:
-        """Return those of `canonicals` under which an article is stored (one query)."""
-        return self._present("article_url", "url", canonicals)
-
-    def known_ghost_ids(self, ghost_ids: Iterable[str]) -> set[str]:
-        """Return those of these Ghost post ids that a stored article carries (one query)."""
-        return self._present("article_ghost_id", "ghost_id", ghost_ids)
-
-    def _present(self, table: str, column: str, values: Iterable[str]) -> set[str]:
-        """Those of `values` found in `table`.`column` (names are this module's, never input)."""
-        wanted = [value for value in dict.fromkeys(values) if value]
-        if not wanted:
-            return set()
-        placeholders = ",".join("?" * len(wanted))
-        rows = self._connection().execute(
-            f"SELECT {column} FROM {table} WHERE {column} IN ({placeholders})", wanted
-        )
-        return {row[0] for row in rows}
-
-    def add_url(self, url: str, canonical: str) -> None:
-        """Record `url` as a further URL of the article stored under `canonical`.
-
-        A card's URL that led to a page whose own canonical link (or redirect) says otherwise
-        is known from then on, so the next run does not fetch the article again.
-        """
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO article_url (url, article_id)"
-                " SELECT ?, article_id FROM article_url WHERE url = ?",
-                (url, canonical),
-            )
-
-    def published_of(self, canonicals: Iterable[str]) -> dict[str, datetime]:
-        """Publication times of the stored articles under these URLs (those that have one)."""
-        wanted = list(dict.fromkeys(canonicals))
-        if not wanted:
-            return {}
-        placeholders = ",".join("?" * len(wanted))
-        rows = self._connection().execute(
-            "SELECT u.url, a.published FROM article_url u JOIN article a ON a.id = u.article_id"
-            f" WHERE u.url IN ({placeholders}) AND a.published IS NOT NULL",
-            wanted,
-        )
-        return {url: from_db_time(published) for url, published in rows}
-
-    def newest_published(self) -> datetime | None:
-        """Return the latest publication time among stored articles (UTC), None if none."""
-        row = self._connection().execute("SELECT MAX(published) FROM article").fetchone()
-        return from_db_time(row[0]) if row and row[0] else None
-
-    def published_since(self, since: datetime, slugs: Iterable[str]) -> list[str]:
-        """Canonical URLs of articles of these listings published at or after `since`.
-
-        An article belongs to a listing when it was found in it or carries its tag (as in
-        `latest_for_feed`). Newest first.
-        """
-        wanted = list(dict.fromkeys(slugs))
-        if not wanted:
-            return []
-        placeholders = ",".join("?" * len(wanted))
-        rows = self._connection().execute(
-            "SELECT canonical_url FROM article WHERE published >= ? AND id IN ("
-            f"SELECT article_id FROM article_listing WHERE slug IN ({placeholders})"
-            f" UNION SELECT article_id FROM article_tag WHERE slug IN ({placeholders}))"
-            " ORDER BY published DESC, id DESC",
-            (to_db_time(since), *wanted, *wanted),
-        )
-        return [row[0] for row in rows]

@@ -53,6 +53,16 @@ class StoredVersion:
     exported: bool
     """Whether this version was already written to the JSON-lines archive."""
 
+    removal: bool = False
+    """This version records the article's removal from the site (its last content kept)."""
+
+    @property
+    def change(self) -> str:
+        """What this version is to the archive: "new", "updated" or "removed"."""
+        if self.removal:
+            return "removed"
+        return "new" if self.version == 1 else "updated"
+
     def article_item(self) -> ArticleItem:
         """Return the stored item as an ArticleItem."""
         return item_from_json(self.item)
@@ -61,8 +71,11 @@ class StoredVersion:
 # The columns `stored_version` reads, in its order (also used by `ArticleTables.versions_of`).
 VERSION_COLUMNS = """
     v.id, v.article_id, a.canonical_url, v.version, v.item_json, a.first_seen, a.published,
-    v.crawled_at, a.announced_version, a.announced_at, v.exported_at IS NOT NULL
+    v.crawled_at, a.announced_version, a.announced_at, v.exported_at IS NOT NULL,
+    EXISTS (SELECT 1 FROM version_removal r WHERE r.version_id = v.id)
 """
+# A feed shows the articles whose latest version (joined as `v`) is not a removal.
+LIVE = "NOT EXISTS (SELECT 1 FROM version_removal r WHERE r.version_id = v.id)"
 
 
 # Newest first: the order of every feed, walked along the article_feed_order index.
@@ -85,18 +98,18 @@ class FeedCandidate:
 
 
 def _membership(slug: str | None, tagged: bool) -> tuple[str, tuple[str, ...]]:
-    """The WHERE clause (and its parameters) of "the article belongs to listing `slug`"."""
+    """The WHERE clause (and its parameters) of "the live article belongs to listing `slug`"."""
     if slug is None:
-        return "", ()
+        return f" WHERE {LIVE}", ()
     # EXISTS, not `a.id IN (... UNION ...)`: the IN set holds every article of the listing,
     # built and sorted on each call, so a feed cost grew with the archive (0.5 s for the News
     # Feed of 100,000 articles). This walks article_feed_order newest first and stops after
     # `limit` matches (python -m benchmarks, section 4).
     listed = "EXISTS (SELECT 1 FROM article_listing l WHERE l.article_id = a.id AND l.slug = ?)"
     if not tagged:
-        return f" WHERE {listed}", (slug,)
+        return f" WHERE {LIVE} AND {listed}", (slug,)
     tag = "EXISTS (SELECT 1 FROM article_tag t WHERE t.article_id = a.id AND t.slug = ?)"
-    return f" WHERE ({listed} OR {tag})", (slug, slug)
+    return f" WHERE {LIVE} AND ({listed} OR {tag})", (slug, slug)
 
 
 def _candidate(row: sqlite3.Row | tuple[Any, ...]) -> FeedCandidate:
@@ -138,6 +151,7 @@ def stored_version(row: sqlite3.Row | tuple[Any, ...]) -> StoredVersion:
         announced_version=row[8],
         announced_at=from_db_time(row[9]),
         exported=bool(row[10]),
+        removal=bool(row[11]),
     )
 
 

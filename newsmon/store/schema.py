@@ -154,5 +154,34 @@ MIGRATIONS: list[tuple[str, ...]] = [
             report TEXT NOT NULL
         )""",
     ),
+    # 7: pages whose own content keeps them out of the store (unreadable, not an article,
+    # refused by validation), asked again after a pause that grows with each failure, counted
+    # in this state's runs (run_counter); articles the site now answers 404 or 410 for, and
+    # the versions that record their removal (an article whose latest version is a removal
+    # is in no feed).
+    (
+        """CREATE TABLE failed_page (
+            url TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            listings TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            first_failed TEXT NOT NULL,
+            last_failed TEXT NOT NULL,
+            due_run INTEGER NOT NULL,
+            due_at TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE run_counter (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            runs INTEGER NOT NULL
+        )""",
+        """CREATE TABLE article_missing (
+            article_id INTEGER PRIMARY KEY REFERENCES article (id) ON DELETE CASCADE,
+            misses INTEGER NOT NULL,
+            first_missing TEXT NOT NULL
+        )""",
+        """CREATE TABLE version_removal (
+            version_id INTEGER PRIMARY KEY REFERENCES version (id) ON DELETE CASCADE
+        )""",
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,26 +10,33 @@ from newsmon.config import base_url_from_settings
 from newsmon.store.articles import ArticleTables
 from newsmon.store.backoff import BackoffTables
 from newsmon.store.exports import ExportTables
+from newsmon.store.failures import FailureTables
 from newsmon.store.health import HealthTables
+from newsmon.store.lookups import LookupTables
 from newsmon.store.overview import OverviewTables
 from newsmon.store.pending import PendingTables
+from newsmon.store.removals import RemovalTables
 from newsmon.store.site import SiteTables
 from newsmon.store.validators import ValidatorTables
 
 
 class StateStore(
     ArticleTables,
+    LookupTables,
     ExportTables,
     ValidatorTables,
     HealthTables,
     SiteTables,
     BackoffTables,
     PendingTables,
+    FailureTables,
+    RemovalTables,
     OverviewTables,
 ):
     """newsmon's SQLite state: articles, listings, exports, validators, health, back-off, ...
 
-    Also the site it belongs to, the articles to fetch again, and an overview for the front page.
+    Also the site it belongs to, the articles to fetch again, the pages that failed, the
+    articles the site took down, and an overview for the front page.
 
     One instance holds one connection and is meant for one thread (Scrapy's reactor thread).
     Each base adds the methods of its tables; all of them share `Connection`.

@@ -52,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     parser.add_argument(
         "--faults",
-        choices=("none", "flaky", "hostile", "articles-down"),
+        choices=("none", "flaky", "hostile", "articles-down", "extreme"),
         default="none",
-        help="fault profile: flaky server errors and slowness, hostile pages, or every article "
-        "answering 503 (faults.py)",
+        help="fault profile: flaky server errors and slowness, hostile pages, every article "
+        "answering 503 (faults.py), or cards and pages past every limit (extreme.py)",
     )
     parser.add_argument(
         "--render",
@@ -84,13 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="ok",
         help="missing: /news-archive/rss/ answers 404",
     )
+    parser.add_argument(
+        "--no-post-ids",
+        action="store_true",
+        help="article pages without the Ghost post id: no data-post-id, no edit link (postids.py)",
+    )
     challenge.add_arguments(parser)
     return parser
 
 
 def build_hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
     """Per-request hooks chosen on the command line: --challenge, --faults, --render, --drift,
-    --listing.
+    --listing, --no-post-ids.
 
     Each mode lives in its own module with a `hooks(args, site) -> list[Hook]` function,
     imported only when the mode is asked for.
@@ -113,6 +118,10 @@ def build_hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
         from tests.replica import listings
 
         hooks += listings.hooks(args, site)
+    if args.no_post_ids:
+        from tests.replica import postids
+
+        hooks += postids.hooks(args, site)
     return hooks
 
 

@@ -89,7 +89,7 @@ def compose(article: Article, older: OlderPicker, summary_of: SummaryOf, seed: i
     """Generate an article's body and caption (fixed articles return their given text)."""
     if article.fixed is not None:
         return Detail(article.fixed.blocks, article.fixed.image_caption)
-    rng = random.Random(f"{seed}|body|{article.slug}")
+    rng = random.Random(f"{seed}|body|{article.seed_slug}")
     w = Writer(rng, article.published, article.context)
     caption = w.caption()
     blocks = _COMPOSERS[article.kind](w, article)
@@ -99,7 +99,7 @@ def compose(article: Article, older: OlderPicker, summary_of: SummaryOf, seed: i
 
 def revise(detail: Detail, article: Article, seed: int, revision: int) -> Detail:
     """Apply one update: bump the first number of the body and append a paragraph."""
-    rng = random.Random(f"{seed}|revision|{article.slug}|{revision}")
+    rng = random.Random(f"{seed}|revision|{article.seed_slug}|{revision}")
     w = Writer(rng, article.revisions[revision - 1], article.context)
     blocks = list(detail.blocks)
     for i, block in enumerate(blocks):
@@ -280,10 +280,11 @@ def _sprinkle(
                 extras.append(_bookmark(target, summary_of))
     if w.rng.random() < p_img:
         for _ in range(w.rng.randint(1, max_img)):
-            extras.append(ImageCard(asset_url(w.rng, a.published, a.slug), w.caption()))
+            extras.append(ImageCard(asset_url(w.rng, a.published, a.seed_slug), w.caption()))
     if w.rng.random() < p_gallery:
         slides = tuple(
-            (asset_url(w.rng, a.published, a.slug), w.caption()) for _ in range(w.rng.randint(3, 6))
+            (asset_url(w.rng, a.published, a.seed_slug), w.caption())
+            for _ in range(w.rng.randint(3, 6))
         )
         extras.append(Gallery(slides))
     if w.rng.random() < p_embed:

@@ -75,6 +75,19 @@ class Replica:
         added: list[dict[str, Any]] = self.post(f"/__replica__/publish?count={count}")
         return added
 
+    def rename(self, slug: str, *, edit: bool = True) -> dict[str, Any]:
+        """Give an article a new slug (301 from the old), edited or not; return its truth."""
+        [renamed] = self.post(f"/__replica__/rename?slug={slug}&edit={int(edit)}")
+        return dict(renamed)
+
+    def remove(self, slug: str, status: int = 404) -> None:
+        """Take an article down: its page answers `status`, no listing shows it."""
+        self.post(f"/__replica__/remove?slug={slug}&status={status}")
+
+    def restore(self, slug: str) -> None:
+        """Put a removed article back."""
+        self.post(f"/__replica__/restore?slug={slug}")
+
 
 @contextmanager
 def start_replica(

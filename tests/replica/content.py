@@ -95,6 +95,13 @@ class Article:
     revisions: list[datetime] = field(default_factory=list)
     """Times of the updates made through the control API (each changes the body)."""
     fixed: FixedArticle | None = None
+    first_slug: str = ""
+    """The slug it was published under, when it was renamed since (its content is drawn from it)."""
+
+    @property
+    def seed_slug(self) -> str:
+        """The slug its content is drawn from: the first one, whatever it is called now."""
+        return self.first_slug or self.slug
 
     @property
     def tag_slugs(self) -> tuple[str, ...]:
@@ -130,6 +137,9 @@ class Site:
         self.clock = end
         self.articles: list[Article] = []
         self.by_slug: dict[str, Article] = {}
+        # Renamed articles' old slugs (answered with a 301), and removed ones (404 or 410).
+        self.moved: dict[str, str] = {}
+        self.gone: dict[str, int] = {}
         self._taken_slugs: set[str] = set(_RESERVED)
         self._serial = {"publish": 0, "update": 0}
         self._listings: dict[tuple[str, str], list[Article]] = {}
@@ -343,7 +353,7 @@ class Site:
                 "archive": lambda a: True,
                 "picks": lambda a: a.kind in LONG_READ_KINDS,
             }[kind]
-            cached = [a for a in reversed(self.articles) if keep(a)]
+            cached = [a for a in reversed(self.articles) if keep(a) and a.slug not in self.gone]
             self._listings[(kind, key)] = cached
         return cached
 
@@ -358,16 +368,16 @@ class Site:
         """The meta description (never changes after publication)."""
         if article.fixed is not None:
             return article.fixed.summary
-        text = self._summaries.get(article.slug)
+        text = self._summaries.get(article.seed_slug)
         if text is None:
-            rng = random.Random(f"{self.seed}|summary|{article.slug}")
+            rng = random.Random(f"{self.seed}|summary|{article.seed_slug}")
             text = Writer(rng, article.published, article.context).pick(lx.SUMMARIES)
-            self._summaries[article.slug] = text
+            self._summaries[article.seed_slug] = text
         return text
 
     def detail(self, article: Article) -> Detail:
         """The article's body and caption at its current revision (generated, then cached)."""
-        key = (article.slug, len(article.revisions))
+        key = (article.seed_slug, len(article.revisions))
         detail = self._details.get(key)
         if detail is None:
             detail = compose(article, self._older_picker(article), self.summary, self.seed)
@@ -423,6 +433,42 @@ class Site:
             if not article.title.startswith("Update: ") and rng.random() < 0.3:
                 article.title = "Update: " + article.title
         return chosen
+
+    def rename(self, slug: str, *, edit: bool) -> Article:
+        """Give an article a new slug (its old URL answers 301 to it), editing it if asked."""
+        article = self._known(slug)
+        new_slug = self._claim_slug(f"{slug}-renamed")
+        article.first_slug = article.first_slug or slug
+        del self.by_slug[slug]
+        article.slug = new_slug
+        self.by_slug[new_slug] = article
+        self.moved[slug] = new_slug
+        if edit:
+            article.modified = self._tick()
+            article.revisions.append(article.modified)
+        self._listings.clear()
+        return article
+
+    def remove(self, slug: str, status: int) -> Article:
+        """Take an article down: its page answers `status` (404 or 410), no listing shows it."""
+        if status not in (404, 410):
+            raise ValueError("a removed article answers 404 or 410")
+        article = self._known(slug)
+        self.gone[slug] = status
+        self._listings.clear()
+        return article
+
+    def restore(self, slug: str) -> Article:
+        """Put a removed article back, as it was."""
+        self.gone.pop(slug, None)
+        self._listings.clear()
+        return self._known(slug)
+
+    def _known(self, slug: str) -> Article:
+        article = self.by_slug.get(slug)
+        if article is None:
+            raise ValueError(f"no article {slug!r}")
+        return article
 
     # -- ground truth ---------------------------------------------------------------------
     def truth(self, article: Article, origin: str) -> dict[str, Any]:

@@ -65,6 +65,10 @@ def hooks(args: argparse.Namespace, site: Site) -> list[Hook]:
         return [HostileHook(site, args.seed)]
     if args.faults == "articles-down":
         return [ArticlesDownHook(site)]
+    if args.faults == "extreme":
+        from tests.replica.extreme import ExtremeHook  # it builds on this module's pages
+
+        return [ExtremeHook(site)]
     return []
 
 
@@ -217,6 +221,7 @@ class HostileCard:
 # Every hostile card, in page order (what newsmon should make of each: tests/test_hostile.py).
 HOSTILE_CARDS: tuple[HostileCard, ...] = (
     HostileCard("/hostile-huge-page/", "A page over any sane size"),
+    HostileCard("/hostile-huge-chunked/", "A page over any sane size, sent in chunks"),
     HostileCard("/hostile-malformed-html/", "Malformed HTML"),
     HostileCard("/hostile-wrong-charset/", "Wrong charset declaration"),
     HostileCard("/hostile-redirect-loop/", "Redirect loop"),
@@ -320,6 +325,7 @@ class HostileHook(Hook):
         self._huge_lock = threading.Lock()
         self.pages: dict[str, Callable[[str], Response]] = {
             "/hostile-huge-page/": self._huge_page,
+            "/hostile-huge-chunked/": self._huge_chunked,
             "/hostile-malformed-html/": self._malformed,
             "/hostile-wrong-charset/": self._wrong_charset,
             "/hostile-redirect-loop/": lambda o: _redirect(o + "/hostile-redirect-loop-b/"),
@@ -392,6 +398,11 @@ class HostileHook(Hook):
                 body += b"</body></html>"
                 self._huge = bytes(body)
         return Response(200, self._huge, {"Content-Type": HTML})
+
+    def _huge_chunked(self, origin: str) -> Response:
+        """The huge page, uncompressed and with no Content-Length: chunked transfer encoding."""
+        page = self._huge_page(origin)
+        return Response(200, page.body, {"Content-Type": HTML, "Transfer-Encoding": "chunked"})
 
     def _malformed(self, origin: str) -> Response:
         # Broken nesting, stray end tags, NUL and invalid UTF-8 bytes, nesting deeper than

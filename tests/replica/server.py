@@ -28,6 +28,8 @@ from tests.replica.views import Page, Views
 CONTROL_PREFIX = "/__replica__/"
 PAGE_METHODS = ("GET", "HEAD")
 _COMPRESSIBLE = ("text/", "application/rss+xml", "application/xml", "application/json")
+# Size of each chunk of a response sent with Transfer-Encoding: chunked.
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,9 @@ class ReplicaServer(ThreadingHTTPServer):
             "truth.json": ("GET", lambda q: self._truth(self.site.articles)),
             "publish": ("POST", lambda q: self._truth(self.site.publish(_count(q)))),
             "update": ("POST", lambda q: self._truth(self.site.update(_count(q)))),
+            "rename": ("POST", lambda q: self._truth([self.site.rename(_slug(q), edit=_flag(q))])),
+            "remove": ("POST", lambda q: self._truth([self.site.remove(_slug(q), _status(q))])),
+            "restore": ("POST", lambda q: self._truth([self.site.restore(_slug(q))])),
             "requests.json": ("GET", lambda q: self.log.snapshot()),
             "requests/reset": ("POST", lambda q: self.log.reset() or {"ok": True}),
         }
@@ -204,11 +209,20 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        if response.status != 304:
+        chunked = response.headers.get("Transfer-Encoding") == "chunked"
+        if response.status != 304 and not chunked:
             self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if request.method != "HEAD" and response.status != 304:
+        if request.method == "HEAD" or response.status == 304:
+            return
+        if not chunked:
             self.wfile.write(response.body)
+            return
+        # No length announced: a client learns the size only as the chunks arrive.
+        for start in range(0, len(response.body), CHUNK_BYTES):
+            chunk = response.body[start : start + CHUNK_BYTES]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
     def version_string(self) -> str:
         """The `Server` header."""
@@ -284,7 +298,7 @@ def _fresh(headers: Message, etag: str, modified: datetime) -> bool:
 def _encode(request: Request, response: Response) -> Response:
     """Gzip text bodies when the client accepts it."""
     content_type = response.headers.get("Content-Type", "")
-    if not content_type.startswith(_COMPRESSIBLE):
+    if not content_type.startswith(_COMPRESSIBLE) or "Transfer-Encoding" in response.headers:
         return response
     response.headers["Vary"] = "Accept-Encoding"
     accepted = request.headers.get("Accept-Encoding", "")
@@ -292,3 +306,24 @@ def _encode(request: Request, response: Response) -> Response:
         response.body = gzip.compress(response.body, mtime=0)
         response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def _slug(query: dict[str, list[str]]) -> str:
+    """The `slug` parameter of a control request."""
+    values = query.get("slug")
+    if not values:
+        raise ValueError("slug is required")
+    return values[0]
+
+
+def _flag(query: dict[str, list[str]]) -> bool:
+    """The `edit` parameter: edit the article too (default yes)."""
+    return query.get("edit", ["1"])[0] not in ("0", "false", "no")
+
+
+def _status(query: dict[str, list[str]]) -> int:
+    """The `status` parameter of a removal (404 or 410)."""
+    try:
+        return int(query.get("status", ["404"])[0])
+    except ValueError as error:
+        raise ValueError("status must be 404 or 410") from error

@@ -95,6 +95,12 @@ class Views:
             return redirect(f"/{slug}/") if slug in site.by_slug else self.not_found()
         if match := re.fullmatch(r"/([^/]+)/", path):
             slug = match.group(1)
+            if slug in site.gone:
+                page = self.not_found()
+                page.status = site.gone[slug]
+                return page
+            if slug in site.moved:
+                return redirect(f"/{site.moved[slug]}/")
             if slug in site.by_slug:
                 return self._article(site.by_slug[slug], origin)
             if slug in templates.STATIC_PAGES:

@@ -125,7 +125,7 @@ def missing_content(
         return "no body"
     # The site's body container is there but empty: the app fills it in after load, and what
     # the fallbacks found elsewhere (an author box, say) is not the body.
-    if body.source != "next-data" and response.xpath(EMPTY_BODY_CONTAINER):
+    if body.source != "next-data" and page.selector.xpath(EMPTY_BODY_CONTAINER):
         return "an empty body container"
     return None
 

@@ -18,19 +18,28 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsmon.config import NewsmonConfigError
-from newsmon.crawl.http import failure_words, http_status, is_blocked, is_transient
+from newsmon.crawl.http import (
+    failure_words,
+    http_status,
+    is_blocked,
+    is_transient,
+    refused_for_good,
+)
 from newsmon.crawl.keeper import WalkKeeper
 from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META
 from newsmon.crawl.pages import article_page, forget
 from newsmon.crawl.signals import listing_read
 from newsmon.crawl.walks import Validators
-from newsmon.extract.article import NotAnArticle
+from newsmon.extract.article import NotAnArticle, UnreadablePage
 from newsmon.extract.listing import NO_CARDS, CardsFound, ListingCard
 from newsmon.extract.normalize.urls import canonical_url, is_on_site
 from newsmon.items import ArticleItem
 from newsmon.run.outcome import NETWORK_ERROR, fetch_failures
 
 logger = logging.getLogger(__name__)
+
+# A revisit answered with one of these: the site says the article is gone.
+GONE_STATUSES = frozenset({404, 410})
 
 
 class ArticleSpider(scrapy.Spider):
@@ -142,6 +151,7 @@ class ArticleSpider(scrapy.Spider):
 
     def parse_revisit(self, response: Response, key: str) -> Iterator[ArticleItem]:
         """Hand a changed page to parse_article; a 304 is counted and yields nothing."""
+        self.walks.article_answered(key)
         if response.status == 304:
             self._count("revisits/not_modified")
             return
@@ -155,20 +165,40 @@ class ArticleSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self._drop_page(response.url, "not HTML", key)
             return
+        page = article_page(response)
+        for cut in page.cuts:
+            self._count(f"pages/cut/{cut}")
         try:
-            item = article_page(response).to_item()
+            item = page.to_item()
+        except UnreadablePage as error:
+            self._unreadable(response.url, error.reason, key)
+            return
         except NotAnArticle as error:
             self._drop_page(response.url, error.reason, key)
+            return
+        except Exception as error:
+            # No page may crash the crawl: its own content broke extraction; said once.
+            logger.debug("extraction of %s raised", response.url, exc_info=True)
+            self._unreadable(response.url, f"extraction error ({type(error).__name__})", key)
             return
         finally:
             forget(response)
         item.listings = self.walks.listings_of(key)
         item.crawled_at = datetime.now(UTC)
+        # The URL asked for, the redirects passed and the page's own URLs: a renamed article
+        # is still the stored one (the store matches any of them).
+        redirects = response.meta.get("redirect_urls", [])
+        item.aliases = list(dict.fromkeys([key, *redirects, response.url, *page.identity_urls()]))
         self._count("articles/extracted")
         yield item
 
     def revisit_failed(self, failure: Failure) -> None:
-        """Report a revisit that failed; the article stays as stored, the next run tries again."""
+        """Report a revisit that failed; the article stays as stored, the next run tries again.
+
+        A 404 or 410 is the site saying the article is gone: the second in a row removes it.
+        """
+        if http_status(failure) in GONE_STATUSES:
+            self.walks.article_missing(failure.request.meta[ARTICLE_META])  # type: ignore[attr-defined]
         self._report_failure(failure, "revisits", "revisit failed")
 
     def article_failed(self, failure: Failure) -> None:
@@ -185,6 +215,10 @@ class ArticleSpider(scrapy.Spider):
                 transient=is_transient(failure),
                 detail=failure_words(failure),
             )
+            refused = refused_for_good(failure)
+            if refused is not None:
+                # Too large, not HTML, leading off the site: the same next run, so it waits.
+                self.walks.page_failed(key, f"refused ({refused})")
         self._report_failure(failure, "articles", "article not fetched")
 
     def _report_failure(self, failure: Failure, kind: str, words: str) -> None:
@@ -207,12 +241,26 @@ class ArticleSpider(scrapy.Spider):
             logger.warning("%s: %s at %s", words, failure.value, request.url)
 
     def _drop_page(self, url: str, reason: str, key: str) -> None:
-        """A page that is not an article: counted, logged, and done with."""
+        """A page that is not an article: counted, logged, asked again only after a pause."""
         self.walks.article_done(key)
+        self.walks.page_failed(key, f"not an article ({reason})")
         self._count("articles/not_article")
-        self._count(f"articles/not_article/{reason.replace(' ', '_')}")
+        self._count(f"articles/not_article/{_stat_word(reason)}")
         logger.warning("not an article (%s): %s", reason, url)
+
+    def _unreadable(self, url: str, reason: str, key: str) -> None:
+        """An article page whose own content keeps it from being read: counted, said once."""
+        self.walks.article_done(key)
+        self.walks.page_failed(key, f"unreadable ({reason})")
+        self._count("articles/unreadable")
+        self._count(f"articles/unreadable/{_stat_word(reason)}")
+        logger.warning("article unreadable (%s): %s", reason, url)
 
     def _count(self, key: str) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsmon/{key}")
+
+
+def _stat_word(reason: str) -> str:
+    """A reason as a stats key: its words before any parenthesis, joined by underscores."""
+    return "_".join(reason.split("(")[0].split())

@@ -187,6 +187,9 @@ class ListingSpider(SiteRssSpider):
             return
         listing = listing_page(response)
         self._count("listings/pages")
+        if listing.truncated:
+            # The cards past the parser's depth limit are lost: counted, the rest still read.
+            self._count("pages/cut/dom_truncated")
         try:
             yield from self.read_listing(response, listing, slug, page)
         finally:

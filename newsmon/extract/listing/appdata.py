@@ -12,7 +12,6 @@ carries ready-made card HTML instead is read with the HTML chain.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,6 +22,7 @@ from parsel import Selector
 from newsmon.extract.listing.cards import CardsFound, ListingCard, article_url, host_of
 from newsmon.extract.listing.headlines import SIDE_BOX_HINTS
 from newsmon.extract.normalize.dates import parse_card_date
+from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 from newsmon.extract.normalize.text import clean_text
 from newsmon.site import is_slug
 
@@ -52,8 +52,8 @@ def page_data(selector: Selector) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError:
+        return load_json(raw, max_chars=MAX_APP_DATA_CHARS)
+    except JsonRefused:
         return None
 
 

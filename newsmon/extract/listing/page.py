@@ -8,13 +8,13 @@ The cards come from the first source of the chain that finds any: the 2025 card 
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin
 
 from parsel import Selector
 
+from newsmon.extract.document import Document
 from newsmon.extract.fields import PageSource
 from newsmon.extract.listing import appdata, pagination
 from newsmon.extract.listing.cards import (
@@ -29,20 +29,28 @@ from newsmon.extract.listing.cards import (
     unique,
 )
 from newsmon.extract.listing.headlines import headline_cards
+from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 from newsmon.extract.normalize.text import clean_text
 
 
 class ListingPage:
     """A listing page: its heading, article cards and the link to the next page."""
 
-    def __init__(self, selector: Selector, url: str) -> None:
+    def __init__(self, selector: Selector, url: str, *, truncated: bool = False) -> None:
         self._selector = selector
         self.url = url
+        # The parser cut the page (nested too deep): the cards past the cut are missing.
+        self.truncated = truncated
 
     @classmethod
     def from_response(cls, response: PageSource) -> ListingPage:
         """Build the page object from a downloaded page (a Scrapy response)."""
         return cls(response.selector, response.url)
+
+    @classmethod
+    def from_document(cls, document: Document, url: str) -> ListingPage:
+        """Build the page object from a page parsed once (`newsmon.extract.document`)."""
+        return cls(document.selector, url, truncated=document.truncated)
 
     def heading(self) -> str:
         """The listing's heading as shown (a tag's display name may differ from its slug)."""
@@ -111,8 +119,8 @@ def html_cards(selector: Selector, page_url: str) -> CardsFound:
 def endpoint_cards(text: str, page_url: str) -> CardsFound:
     """The cards in an answer of the app's data endpoint for the listing page `page_url`."""
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = load_json(text, max_chars=MAX_APP_DATA_CHARS)
+    except JsonRefused:
         return CardsFound(NO_CARDS, [])
     cards = unique(appdata.cards_in_data(data, page_url, html_cards))
     return CardsFound(NEXT_DATA_ENDPOINT if cards else NO_CARDS, cards)
@@ -121,8 +129,8 @@ def endpoint_cards(text: str, page_url: str) -> CardsFound:
 def endpoint_next_page(text: str, page_url: str) -> str | None:
     """The next page named by an answer of the data endpoint's pagination, absolute."""
     try:
-        number = appdata.next_page_number(json.loads(text))
-    except ValueError:
+        number = appdata.next_page_number(load_json(text, max_chars=MAX_APP_DATA_CHARS))
+    except JsonRefused:
         return None
     root, current = pagination.listing_root(page_url)
     if number is None or number <= current:

@@ -29,12 +29,20 @@ _VISIBLE_DATE = re.compile(
 )
 
 
-def to_utc(value: datetime) -> datetime:
-    """Convert an aware datetime to UTC; a naive one is taken to be UTC already."""
+def to_utc(value: datetime) -> datetime | None:
+    """Convert to UTC (a naive time is taken to be UTC already); None if UTC cannot hold it.
+
+    `9999-12-31T23:59:59-12:00` or `0001-01-01T00:00:00+14:00` are valid ISO 8601 but fall
+    outside the years Python can represent once moved to UTC: such a value from a page is no
+    date at all, never an exception that takes the page (or its whole listing) down.
+    """
     if value.tzinfo is None:
         # Ghost writes UTC timestamps; a missing offset means the "Z" was dropped, not local time.
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
 
 
 def parse_iso(text: str | None) -> datetime | None:
@@ -44,7 +52,7 @@ def parse_iso(text: str | None) -> datetime | None:
     raw = text.strip()
     try:
         return to_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     if not re.match(r"^\d{4}-\d{2}-\d{2}", raw):
         return None
@@ -62,19 +70,15 @@ def parse_js_date(text: str | None) -> datetime | None:
     if not match:
         return None
     offset = match.group("offset") or "+0000"
-    stamp = f"{match.group('date')} {offset}"
-    # strptime reads the form the regex matched in a tenth of dateutil's time (a card date is
-    # read 20 times per listing page); dateutil stays the judge of anything strptime refuses.
-    seconds = ":%S" if match.group("date").count(":") == 2 else ""
-    try:
-        return to_utc(datetime.strptime(stamp, f"%b %d %Y %H:%M{seconds} %z"))
-    except ValueError:
-        pass
-    try:
-        parsed = dateutil_parser.parse(stamp)
-    except (ValueError, OverflowError):
-        return None
-    return to_utc(parsed)
+    stamp = " ".join(match.group("date").split())
+    # strptime, not dateutil: dateutil reads the year "0001" as 2001 (two-digit year logic),
+    # turning an absurd date into a plausible one.
+    for layout in ("%b %d %Y %H:%M:%S %z", "%b %d %Y %H:%M %z"):
+        try:
+            return to_utc(datetime.strptime(f"{stamp} {offset}", layout))
+        except ValueError:
+            continue
+    return None
 
 
 def parse_card_date(text: str | None) -> datetime | None:
@@ -96,7 +100,7 @@ def parse_visible_date(text: str | None, zone: ZoneInfo = KYIV) -> datetime | No
         local = datetime.strptime(stamp, "%b %d %Y %I:%M %p")
     except ValueError:
         return None
-    return local.replace(tzinfo=zone).astimezone(UTC)
+    return to_utc(local.replace(tzinfo=zone))
 
 
 def is_plausible(value: datetime | None, now: datetime | None = None) -> bool:

@@ -1,0 +1,121 @@
+"""What became of an article page, remembered for later runs: failed, removed, back.
+
+Part of the WalkKeeper (`newsmon.crawl.keeper`), kept apart because it is its own concern:
+
+- a page whose own content keeps it out of the store (no article, unreadable, refused by
+  validation) is asked again only after a pause that grows with each failure
+  (`newsmon.store.failures`): meanwhile it counts as known, so it neither costs a download
+  per run nor keeps a walk from ending early; storing it, or reading it fine, forgets it;
+- a stored article whose revisit answers 404 or 410 twice in a row is removed
+  (`newsmon.store.removals`): one archive line, out of the feeds; answering again brings it
+  back as an update.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import DropItem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scrapy.crawler import Crawler
+
+    from newsmon.store import StateStore
+
+from newsmon.store import PendingArticle
+
+logger = logging.getLogger(__name__)
+
+
+class InvalidItem(DropItem):
+    """An item its own page made unpublishable (no title, no date, no body, ...).
+
+    Raised by the ValidatePipeline; the walk's keeper asks such a page again only after a
+    pause, since the same page fails the same way until the site changes it.
+    """
+
+
+class PageFates:
+    """The WalkKeeper's memory of failed and removed pages (a mixin of WalkKeeper)."""
+
+    crawler: Crawler
+    # This run's number among the runs of the state (set when the first page is asked about).
+    run_number: int | None = None
+
+    if TYPE_CHECKING:
+        # The WalkKeeper's own: its store, its guarded writes, its stats.
+        @property
+        def store(self) -> StateStore:
+            """The crawl's shared state store."""
+
+        def store_write(self, write: Callable[[], object]) -> bool:
+            """Run one store write; tell whether it went through."""
+
+        def count(self, key: str, value: int = 1) -> None:
+            """Count a stat under newsmon/."""
+
+        def listings_of(self, key: str) -> list[str]:
+            """The listings that showed this article in this run."""
+
+    def run(self) -> int:
+        """The number of this run among the runs of the state (counted once, at first use).
+
+        A run that asked no page is counted at its end: every run counts for the pauses.
+        """
+        if self.run_number is None:
+            self.run_number = self.store.start_run()
+        return self.run_number
+
+    def waiting(self, keys: list[str]) -> set[str]:
+        """Those of these pages that failed and are not due to be asked again yet."""
+        waiting = self.store.waiting_pages(keys, run=self.run(), now=datetime.now(UTC))
+        if waiting:
+            self.count("articles/failed_waiting", len(waiting))
+        return waiting
+
+    def page_failed(self, key: str, reason: str) -> None:
+        """A page's own content kept it out of the store: ask again after a growing pause."""
+        now = datetime.now(UTC)
+        listings = self.listings_of(key)
+        self.store_write(
+            lambda: self.store.record_failed_page(
+                key, reason, listings=listings, run=self.run(), now=now
+            )
+        )
+
+    def due_pages(self, slugs: list[str]) -> list[PendingArticle]:
+        """Failed pages of these listings whose pause is over: asked again before the walk."""
+        due = self.store.due_pages(slugs, run=self.run(), now=datetime.now(UTC))
+        if due:
+            self.count("articles/failed_retried", len(due))
+            logger.info(
+                "asking again for %d page%s that failed before (e.g. %s: %s, %d time%s)",
+                len(due),
+                "s" if len(due) != 1 else "",
+                due[0].url,
+                due[0].reason,
+                due[0].failures,
+                "s" if due[0].failures != 1 else "",
+            )
+        return [PendingArticle(p.url, p.listings, p.reason, p.failures) for p in due]
+
+    def page_succeeded(self, key: str) -> None:
+        """A page was stored (or found unchanged): it is no longer failing."""
+        self.store_write(lambda: self.store.forget_failed([key]))
+
+    def article_missing(self, key: str) -> None:
+        """A revisit answered 404/410: the second in a row removes the article."""
+        now = datetime.now(UTC)
+        removed: list[bool] = []
+        self.store_write(lambda: removed.append(self.store.note_missing(key, now)))
+        if removed and removed[0]:
+            self.count("articles/removed")
+            logger.info("article removed from the site (404/410 twice in a row): %s", key)
+
+    def article_answered(self, key: str) -> None:
+        """A revisit answered (200 or 304): whatever 404 came before was no removal."""
+        self.store_write(lambda: self.store.note_present(key))
