@@ -174,7 +174,7 @@ def _densest_paragraph_parent(root: _Element) -> _Element | None:
             ancestor.tag in DROP_TAGS for ancestor in paragraph.iterancestors()
         ):
             continue
-        scores[parent] = scores.get(parent, 0) + len(paragraph.text_content().strip())
+        scores[parent] = scores.get(parent, 0) + len("".join(paragraph.itertext()).strip())
     if not scores:
         return None
     best, score = max(scores.items(), key=lambda pair: pair[1])
