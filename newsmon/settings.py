@@ -53,6 +53,11 @@ EXTENSIONS["newsmon.crawl.keeper.WalkKeeper"] = 10
 DEPTH_PRIORITY = 1
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+# A listing walk asks for its next page only while fewer than this many of the article
+# requests its cards led to are unfinished: the pending requests stay bounded by construction
+# (walks x (this + a page of cards)), however long the listings. 0: no bound (a Redis worker
+# has none: other workers finish its articles).
+NEWSMON_WALK_MAX_OUTSTANDING = 20
 
 # --- Fetching: politeness toward the real site ----------------------------------------------
 
