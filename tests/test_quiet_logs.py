@@ -108,6 +108,13 @@ def test_no_record_is_built_below_every_handler_level() -> None:
         child.debug("kept")
         assert debug.stream.getvalue() == "kept\n"  # type: ignore[attr-defined]
         child.removeHandler(debug)
+        # A logger with a level of its own (a command's console) feeds its handler itself.
+        console = logging.getLogger("newsmon.test.console")
+        console.setLevel(logging.INFO)
+        console.addHandler(logging.StreamHandler(io.StringIO()))
+        skip_unemitted()
+        assert not child.isEnabledFor(logging.DEBUG)
+        console.handlers.clear()
     finally:
         logging.root.handlers = saved_handlers
         logging.root.setLevel(saved_level)

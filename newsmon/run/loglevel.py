@@ -18,16 +18,28 @@ from scrapy.crawler import Crawler
 
 
 def lowest_handler_level() -> int:
-    """The lowest level any handler of any logger emits (WARNING: Python's last resort).
+    """The lowest level a handler listens at where the root's level decides (WARNING: none).
 
-    A NullHandler emits nothing: libraries add one to their logger (charset_normalizer).
+    A NullHandler emits nothing: libraries add one to their logger (charset_normalizer). A
+    handler on a logger with a level of its own (a command's console logger at INFO) is fed
+    by loggers that take that level, not the root's: it does not hold the root down.
     """
     handlers = list(logging.root.handlers)
     for logger in list(logging.Logger.manager.loggerDict.values()):
-        if isinstance(logger, logging.Logger):
+        if isinstance(logger, logging.Logger) and _level_from_root(logger):
             handlers += logger.handlers
     levels = [h.level for h in handlers if not isinstance(h, logging.NullHandler)]
     return min(levels, default=logging.WARNING)
+
+
+def _level_from_root(logger: logging.Logger) -> bool:
+    """Tell whether the logger's effective level is the root's (no level set on the way)."""
+    node: logging.Logger | None = logger
+    while node is not None and node is not logging.root:
+        if node.level:
+            return False
+        node = node.parent
+    return True
 
 
 def skip_unemitted() -> None:
