@@ -115,6 +115,16 @@ def test_no_record_is_built_below_every_handler_level() -> None:
         skip_unemitted()
         assert not child.isEnabledFor(logging.DEBUG)
         console.handlers.clear()
+        # A logger set lower than every handler (Scrapy sets `scrapy` to DEBUG) is raised,
+        # and gets its level back once a handler listens lower.
+        chatty = logging.getLogger("newsmon.test.chatty")
+        chatty.setLevel(logging.DEBUG)
+        skip_unemitted()
+        assert not chatty.isEnabledFor(logging.DEBUG) and chatty.isEnabledFor(logging.INFO)
+        info.setLevel(logging.DEBUG)
+        skip_unemitted()
+        assert chatty.isEnabledFor(logging.DEBUG)
+        chatty.setLevel(logging.NOTSET)
     finally:
         logging.root.handlers = saved_handlers
         logging.root.setLevel(saved_level)
