@@ -201,14 +201,9 @@ class Connection:
             return
         self._batch_open = False
         self._batch_writes = 0
-        try:
+        with self._errors_said(conn):
             if conn.in_transaction:
                 conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise describe_error(exc, self.path, "writing to it") from exc
 
     def commit_batch_if_due(self) -> None:
         """Commit the open batch if it is older than its time limit."""
@@ -237,7 +232,7 @@ class Connection:
                 yield conn
             return
         conn = self._connection()
-        try:
+        with self._errors_said(conn):
             # IMMEDIATE: a read-then-write (look up, then insert) cannot interleave with
             # another writer, which would otherwise store one article twice.
             conn.execute("BEGIN IMMEDIATE")
@@ -250,12 +245,6 @@ class Connection:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            # Said as it is (disk full, read-only, I/O error), once, by whoever catches it.
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            raise describe_error(exc, self.path, "writing to it") from exc
 
     @contextmanager
     def _batched_block(self) -> Iterator[sqlite3.Connection]:
@@ -264,31 +253,43 @@ class Connection:
         limits = self._batch_limits
         assert limits is not None
         try:
-            if not self._batch_open or not conn.in_transaction:
-                conn.execute("BEGIN IMMEDIATE")
-                self._batch_open = True
-                self._batch_writes = 0
-                self._batch_started = time.monotonic()
-            conn.execute("SAVEPOINT block")
-            try:
-                yield conn
-            except BaseException:
-                # Undo this block only; the batch's earlier blocks stay (SQLite may have
-                # rolled back the whole transaction already: disk full, I/O error).
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK TO block")
-                    conn.execute("RELEASE block")
-                raise
-            conn.execute("RELEASE block")
-            self._batch_writes += 1
-            if (
-                self._batch_writes >= limits[0]
-                or time.monotonic() - self._batch_started >= limits[1]
-            ):
-                self.commit_batch()
+            with self._errors_said(conn):
+                if not self._batch_open or not conn.in_transaction:
+                    conn.execute("BEGIN IMMEDIATE")
+                    self._batch_open = True
+                    self._batch_writes = 0
+                    self._batch_started = time.monotonic()
+                conn.execute("SAVEPOINT block")
+                try:
+                    yield conn
+                except BaseException:
+                    # Undo this block only; the batch's earlier blocks stay (SQLite may have
+                    # rolled back the whole transaction already: disk full, I/O error).
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK TO block")
+                        conn.execute("RELEASE block")
+                    raise
+                conn.execute("RELEASE block")
+                self._batch_writes += 1
+                if (
+                    self._batch_writes >= limits[0]
+                    or time.monotonic() - self._batch_started >= limits[1]
+                ):
+                    self.commit_batch()
+        except StateStoreError:
+            self._batch_open = False
+            raise
+
+    @contextmanager
+    def _errors_said(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """An SQLite error rolls back what is open and is said as it is, once.
+
+        Disk full, read-only, I/O error: `describe_error` words it for whoever catches it.
+        """
+        try:
+            yield
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            self._batch_open = False
             raise describe_error(exc, self.path, "writing to it") from exc
