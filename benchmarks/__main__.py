@@ -28,9 +28,10 @@ from benchmarks.process import BenchmarkError
 from benchmarks.publishing import publishing
 from benchmarks.replica import start_replica
 from benchmarks.report import MET, MISSED, NOT_JUDGED, SectionResult, markdown_table, write_json
+from benchmarks.serving import serving
 from benchmarks.sizes import FULL, LONG, QUICK, Sizes
 
-SECTIONS = ("crawl", "extraction", "incremental", "publishing", "memory")
+SECTIONS = ("crawl", "extraction", "incremental", "publishing", "memory", "serving")
 # Sections that need section 1's full newsmon crawl (as the baseline, first run or small crawl).
 NEED_FULL_CRAWL = {"crawl", "incremental", "memory"}
 
@@ -80,7 +81,7 @@ class Progress:
 
 
 def run(sections: set[str], sizes: Sizes, workdir: Path, say: Progress) -> list[SectionResult]:
-    """Run the chosen sections; results in the table's order (1 to 5)."""
+    """Run the chosen sections; results in the table's order (1 to 6)."""
     results: dict[str, SectionResult] = {}
     full: CrawlRun | None = None
     plan: CrawlPlan | None = None
@@ -113,6 +114,11 @@ def run(sections: set[str], sizes: Sizes, workdir: Path, say: Progress) -> list[
             say(f"5 memory: newsmon crawl of {articles:,} articles")
             crawls.append((articles, large_crawl(articles, workdir)))
         results["memory"] = memory(crawls)
+    if "serving" in sections:
+        say(f"6 serving: {sizes.serve_slow_clients} slow clients, parallel gzip requests")
+        results["serving"] = serving(
+            workdir, sizes.serve_slow_clients, sizes.serve_archive_mib, sizes.serve_hold_seconds
+        )
     return [results[key] for key in SECTIONS if key in results]
 
 

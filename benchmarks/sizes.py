@@ -21,6 +21,12 @@ class Sizes:
     publish_repeats: int
     new_articles: int
     """Articles published before the second incremental run."""
+    serve_slow_clients: int
+    """Slow connections held open against `serve` (section 6)."""
+    serve_archive_mib: float
+    """Size of the archive 8 clients ask for with gzip at once (section 6)."""
+    serve_hold_seconds: float
+    """How long the slow connections are held."""
 
     def describe(self) -> str:
         """One line for the printed header."""
@@ -29,7 +35,8 @@ class Sizes:
             + ", ".join(f"{n:,}" for n in (self.crawl_articles, *self.memory_articles))
             + f" articles, {self.extraction_pages} article pages, stores of "
             + "/".join(f"{n:,}" for n in self.publish_sizes)
-            + f" articles, {self.new_articles} new articles"
+            + f" articles, {self.new_articles} new articles, {self.serve_slow_clients} slow"
+            f" clients, a {self.serve_archive_mib:g} MiB archive served"
         )
 
 
@@ -42,6 +49,9 @@ FULL = Sizes(
     publish_sizes=(1_000, 10_000, 100_000),
     publish_repeats=10,
     new_articles=10,
+    serve_slow_clients=400,
+    serve_archive_mib=30,
+    serve_hold_seconds=5,
 )
 # `--long`: the full sizes plus a 200,000-article crawl, judged against the 20,000 one.
 LONG = dataclasses.replace(FULL, name="long", memory_articles=(20_000, 200_000))
@@ -55,4 +65,7 @@ QUICK = Sizes(
     publish_sizes=(50, 200),
     publish_repeats=1,
     new_articles=10,
+    serve_slow_clients=40,
+    serve_archive_mib=1,
+    serve_hold_seconds=1,
 )

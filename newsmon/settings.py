@@ -329,6 +329,12 @@ NEWSMON_WATCH_BACKOFF_MAX = 3600
 # --host 0.0.0.0, to publish the feeds beyond this machine.
 NEWSMON_SERVE_HOST = "127.0.0.1"
 NEWSMON_SERVE_PORT = 8080
+# Connections `serve` holds at once (more wait to be accepted, and make room by pushing out
+# idle or request-less ones): what a crowd of clients, slow or not, can take is bounded.
+NEWSMON_SERVE_MAX_CONNECTIONS = 64
+# Seconds a client has to send each request (from when it connects or its previous answer was
+# sent) and a stalled answer may stay unread: a slow or silent client cannot hold a connection.
+NEWSMON_SERVE_TIMEOUT = 15
 
 # --- Scaling out on Redis -------------------------------------------------------------------
 

@@ -24,8 +24,15 @@ from benchmarks.process import run_measured, scrapy_command
 from benchmarks.sizes import QUICK
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION_KEYS = ["crawl_cost", "extraction", "incremental", "publishing", "memory"]
-SECTION_LABELS = ["1 crawl cost", "2 extraction", "3 incremental", "4 publishing", "5 memory"]
+SECTION_KEYS = ["crawl_cost", "extraction", "incremental", "publishing", "memory", "serving"]
+SECTION_LABELS = [
+    "1 crawl cost",
+    "2 extraction",
+    "3 incremental",
+    "4 publishing",
+    "5 memory",
+    "6 serving",
+]
 
 
 def run_benchmarks(
@@ -113,6 +120,14 @@ def test_quick_run_measures_every_section_without_the_generic_extractors(
     assert memory[str(QUICK.crawl_articles)]["max_rss_bytes"] > 0
     # Each crawl's own peak, also the bare spider's: every crawl reports it at exit.
     assert crawl["bare_scrapy"]["max_rss_bytes"] > 0
+
+    serving = report["sections"]["serving"]["figures"]
+    crowd = serving["slow_clients"]
+    assert crowd["slow_clients"] == QUICK.serve_slow_clients and crowd["normal_client_answered"]
+    assert crowd["peak_threads"] >= crowd["threads_at_start"] > 0
+    # Every parallel client got a valid gzip of the archive, read from the server's /proc.
+    assert serving["gzip_parallel"]["valid_gzip_bodies"] == serving["gzip_parallel"]["clients"]
+    assert serving["gzip_parallel"]["peak_rss_bytes"] > serving["archive_bytes"] > 0
 
 
 def test_generic_extractors_are_timed_and_scored_when_installed(tmp_path: Path) -> None:

@@ -155,6 +155,16 @@ def test_a_folder_of_newsmon_files_is_accepted_and_marked(tmp_path: Path) -> Non
     assert_refused(outcome, "NEWSMON_OUTPUT_DIR", "'demo/'")
 
 
+def test_a_folder_holding_another_sites_feeds_is_refused(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / ".newsmon").write_text("newsmon\nsite: https://kyivindependent.com\n")
+    (output / "newsfeed.xml").write_text("<rss/>")
+    line = assert_refused(crawl(tmp_path, NEWSMON_OUTPUT_DIR=str(output)), "NEWSMON_OUTPUT_DIR")
+    assert "holds the feeds of https://kyivindependent.com, not of http://127.0.0.1:9" in line
+    assert (output / "newsfeed.xml").read_text() == "<rss/>"
+
+
 def test_credentials_in_the_base_url_are_refused_without_repeating_them(tmp_path: Path) -> None:
     outcome = crawl(tmp_path, NEWSMON_BASE_URL="http://editor:hunter2@127.0.0.1:9")
     assert_refused(outcome, "NEWSMON_BASE_URL must not hold a user name or password", "HTTPAUTH")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -23,7 +24,8 @@ from tests.replica.demo import port_is_free
 
 README = ROOT / "README.md"
 NEXT_LINE = (
-    "next: `python -m newsmon serve -s NEWSMON_OUTPUT_DIR=output/demo` and subscribe to"
+    "next: `.venv/bin/python -m newsmon serve -s NEWSMON_OUTPUT_DIR=output/demo"
+    " -s NEWSMON_STATE_PATH=state/demo/newsmon.sqlite3` and subscribe to"
     " http://localhost:8080/newsfeed.xml"
 )
 
@@ -210,3 +212,57 @@ def test_the_newsmon_command_has_the_commands_of_python_m_newsmon(tmp_path: Path
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def snapshot(folder: Path) -> list[tuple[str, bytes]]:
+    """Every path below a folder with its bytes (b"" for folders)."""
+    return sorted((p.as_posix(), p.read_bytes() if p.is_file() else b"") for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("given", ["state", "output"])
+def test_the_demo_never_removes_what_it_did_not_make(tmp_path: Path, given: str) -> None:
+    # A real state and a real archive, passed by mistake to the demo.
+    state = tmp_path / "real-state" / "newsmon.sqlite3"
+    output = tmp_path / "real-output"
+    if given == "state":
+        state.parent.mkdir()
+        state.write_bytes(b"SQLite format 3\x00 a real state")
+        (state.parent / "reports").mkdir()
+    else:
+        output.mkdir()
+        (output / ".newsmon").write_text("newsmon\nsite: https://kyivindependent.com\n")
+        (output / "articles.jsonl").write_text('{"url": "https://kyivindependent.com/a/"}\n')
+    before = sorted(
+        (p.as_posix(), p.read_bytes() if p.is_file() else b"") for p in tmp_path.rglob("*")
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.replica.demo",
+            "--port",
+            str(free_port()),
+            "--state",
+            str(state),
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "pass another --state/--output" in done.stderr
+    after = sorted(
+        (p.as_posix(), p.read_bytes() if p.is_file() else b"") for p in tmp_path.rglob("*")
+    )
+    assert after == before, "the demo touched what it did not make"

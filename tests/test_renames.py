@@ -113,3 +113,24 @@ def test_a_removed_article_leaves_the_feeds_and_comes_back_as_an_update(
         back = crawl(replica, tmp_path)
     assert lines_of(back, gone["url"]) == [("new", 1), ("removed", 2), ("updated", 3)]
     assert gone["url"] in {e.id for e in feed_entries(back)}
+
+
+def test_a_site_answering_404_for_most_articles_removes_none(tmp_path: Path) -> None:
+    with start_replica("--articles", "60") as replica:
+        first = crawl(replica, tmp_path)
+        ids = [e.id for e in feed_entries(first)]
+        # A broken deploy: every article page answers 404 (and no listing shows them).
+        for article in replica.truth():
+            replica.remove(article["slug"], status=404)
+        runs = [
+            run_crawl("newsfeed", replica.base_url, tmp_path, settings={"NEWSMON_MAX_PAGES": "1"})
+            for _ in range(2)
+        ]
+    for result in runs:
+        # The run fails (its listing lost every card: health says so); nothing is removed.
+        assert result.returncode == 1 and "Traceback" not in result.log
+        assert result.stat("newsmon/articles/removed") == 0
+        assert result.stat("newsmon/articles/removals_held") >= 3
+        assert "taken for a fault of the site, not removals; none is removed" in result.log
+    assert [e.id for e in feed_entries(runs[-1])] == ids
+    assert not [r for r in check_archive(runs[-1].output_dir) if r["change"] == "removed"]

@@ -23,7 +23,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 
 from scrapy.settings import Settings
@@ -97,9 +96,8 @@ class WatchPlan:
         # Fail now, not in every run: these are what each crawl checks when it starts.
         base_url_from_settings(settings)
         tags = tag_list(settings.getlist("NEWSMON_TAGS"))
-        PublishConfig.from_settings(settings)
-        output = Path(settings.get("NEWSMON_OUTPUT_DIR") or "output")
-        check_output_folder(output)
+        publishing = PublishConfig.from_settings(settings)
+        check_output_folder(publishing.output_dir, site=publishing.base_url)
         # The state must belong to NEWSMON_BASE_URL's site: said once now, not by every crawl.
         with StateStore.from_settings(settings):
             pass

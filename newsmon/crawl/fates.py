@@ -14,6 +14,7 @@ Part of the WalkKeeper (`newsmon.crawl.keeper`), kept apart because it is its ow
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -39,12 +40,27 @@ class InvalidItem(DropItem):
     """
 
 
+# At least this many revisits answering 404/410, and more of them than answered, is a fault of
+# the site (a broken deploy, a wrong route), not that many articles taken down at once.
+SITE_FAULT_MIN = 3
+
+
+@dataclass
+class RunFates:
+    """What became of pages in this run, written at its end (`PageFates.settle_fates`)."""
+
+    succeeded: set[str] = field(default_factory=set)
+    answered: set[str] = field(default_factory=set)
+    missing: list[str] = field(default_factory=list)
+
+
 class PageFates:
     """The WalkKeeper's memory of failed and removed pages (a mixin of WalkKeeper)."""
 
     crawler: Crawler
     # This run's number among the runs of the state (set when the first page is asked about).
     run_number: int | None = None
+    this_run: RunFates | None = None
 
     if TYPE_CHECKING:
         # The WalkKeeper's own: its store, its guarded writes, its stats.
@@ -104,18 +120,46 @@ class PageFates:
         return [PendingArticle(p.url, p.listings, p.reason, p.failures) for p in due]
 
     def page_succeeded(self, key: str) -> None:
-        """A page was stored (or found unchanged): it is no longer failing."""
-        self.store_write(lambda: self.store.forget_failed([key]))
+        """A page was stored (or found unchanged): it is no longer failing (written at close)."""
+        self.fates().succeeded.add(key)
 
     def article_missing(self, key: str) -> None:
-        """A revisit answered 404/410: the second in a row removes the article."""
-        now = datetime.now(UTC)
-        removed: list[bool] = []
-        self.store_write(lambda: removed.append(self.store.note_missing(key, now)))
-        if removed and removed[0]:
-            self.count("articles/removed")
-            logger.info("article removed from the site (404/410 twice in a row): %s", key)
+        """A revisit answered 404/410: the second run in a row removes the article."""
+        self.fates().missing.append(key)
 
     def article_answered(self, key: str) -> None:
         """A revisit answered (200 or 304): whatever 404 came before was no removal."""
-        self.store_write(lambda: self.store.note_present(key))
+        self.fates().answered.add(key)
+
+    def fates(self) -> RunFates:
+        """The fates of pages in this run, kept until its end."""
+        if self.this_run is None:
+            self.this_run = RunFates()
+        return self.this_run
+
+    def settle_fates(self) -> None:
+        """At the end of the run, write what became of the pages: a few statements in all.
+
+        Raises the store's errors (the caller stops the run's writes on them). When most of
+        the revisits answered 404/410 (at least SITE_FAULT_MIN), that is the site failing, not
+        articles removed: no miss is counted, and the run says so.
+        """
+        fates = self.fates()
+        self.store.forget_failed(sorted(fates.succeeded))
+        self.store.note_present(sorted(fates.answered))
+        missing = list(dict.fromkeys(fates.missing))
+        if len(missing) >= SITE_FAULT_MIN and len(missing) > len(fates.answered):
+            self.count("articles/removals_held", len(missing))
+            logger.warning(
+                "%d of %d revisited articles answered 404/410 (e.g. %s): taken for a fault of "
+                "the site, not removals; none is removed",
+                len(missing),
+                len(missing) + len(fates.answered),
+                missing[0],
+            )
+            return
+        now = datetime.now(UTC)
+        for key in missing:
+            if self.store.note_missing(key, now):
+                self.count("articles/removed")
+                logger.info("article removed from the site (404/410 twice in a row): %s", key)

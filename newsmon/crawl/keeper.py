@@ -321,6 +321,7 @@ class WalkKeeper(PageFates):
             self.store.forget_pending(sorted(self.pending & self.settled))
             # Every run counts for the pauses of failed pages, even one that asked no page.
             self.run()
+            self.settle_fates()
         except STORE_ERRORS as error:
             self.store_failed(error)
 

@@ -68,7 +68,8 @@ class PublisherConfig:
         if batch < 1:
             raise NewsmonConfigError(f"NEWSMON_REDIS_BATCH must be 1 or more, not {batch}")
         # Checked now: a bad publishing setting must not wait until items were consumed.
-        check_output_folder(PublishConfig.from_settings(settings).output_dir)
+        publishing = PublishConfig.from_settings(settings)
+        check_output_folder(publishing.output_dir, site=publishing.base_url)
         return cls(
             url=check_redis_url(url),
             prefix=prefix_from_settings(settings),
@@ -239,9 +240,10 @@ class Publisher:
             return
         self.totals["newsmon/publish/exported"] += report.exported
         logger.info(
-            "published %d feed files and %d archive lines to %s",
+            "published %d feed files and %d archive line%s to %s",
             len(report.feeds),
             report.exported,
+            "" if report.exported == 1 else "s",
             config.output_dir,
         )
 

@@ -22,9 +22,8 @@ from feedgen.feed import FeedGenerator
 
 from newsmon.extract.normalize.html import xml_safe
 from newsmon.publish.atomic import atomic_write_bytes
+from newsmon.publish.paths import HEALTH_FEED_NAME as HEALTH_FEED_NAME
 from newsmon.publish.render import RSS_DOCS, gmt_dates
-
-HEALTH_FEED_NAME = "health.xml"
 
 
 class HealthEvent(Protocol):

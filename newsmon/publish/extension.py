@@ -36,7 +36,7 @@ class PublishAtClose:
         self.crawler = crawler
         # Checked at start-up so a bad setting fails before any request, not after the crawl.
         self.config = PublishConfig.from_settings(crawler.settings)
-        check_output_folder(self.config.output_dir)
+        check_output_folder(self.config.output_dir, site=self.config.base_url)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PublishAtClose:
@@ -86,9 +86,10 @@ class PublishAtClose:
             stats.set_value("newsmon/publish/exported", report.exported)
             stats.set_value("newsmon/publish/skipped", report.skipped)
         logger.info(
-            "published %d feed files and %d archive lines to %s (run ended: %s)",
+            "published %d feed files and %d archive line%s to %s (run ended: %s)",
             len(report.feeds),
             report.exported,
+            "" if report.exported == 1 else "s",
             config.output_dir,
             reason,
         )

@@ -27,18 +27,23 @@ from newsmon.publish.page import (
     render_index,
     render_opml,
 )
-from newsmon.publish.paths import FORMAT_NAMES, FORMATS, feed_paths, published_feeds
+from newsmon.publish.paths import (
+    ARCHIVE_NAME,
+    FOLDERS,
+    FORMAT_NAMES,
+    FORMATS,
+    HEALTH_FEED_NAME,
+    INDEX_NAME,
+    OPML_NAME,
+    feed_paths,
+    published_feeds,
+)
 from newsmon.publish.render import RSS_TYPE
 from newsmon.site import SITE_NAME
 from newsmon.store import StateStore, StoredVersion
 
 logger = logging.getLogger(__name__)
 
-INDEX_NAME = "index.html"
-OPML_NAME = "feeds.opml"
-# Written by newsmon.health, a layer above publishing: named here rather than imported.
-HEALTH_FEED_NAME = "health.xml"
-ARCHIVE_NAME = "articles.jsonl"
 RUNS_SHOWN = 12
 LATEST_SHOWN = 15
 _KIND_ORDER = {"tag": 0, "archive": 1, "author": 2, "filter": 3}
@@ -175,7 +180,7 @@ def _files(output_dir: Path, health: FeedLink | None) -> list[FeedLink]:
         )
     if health is not None:
         files.append(FeedLink("the health feed", health.href, health.media_type))
-    for folder in ("tags", "authors", "filters"):
+    for folder in FOLDERS.values():
         if (output_dir / folder).is_dir():
             files.append(FeedLink(f"the {folder[:-1]} feeds' folder", f"{folder}/", "text/html"))
     return files

@@ -28,7 +28,7 @@ from newsmon.publish.feeds import UPDATE_POLICIES, feed_paths, write_feeds
 from newsmon.publish.filters import FeedFilter, FilterError
 from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.jsonlines import append_jsonl, article_record
-from newsmon.publish.paths import published_feeds
+from newsmon.publish.paths import ARCHIVE_NAME, published_feeds
 from newsmon.publish.select import (
     EMPTY_FEED_UPDATED,
     FeedSource,
@@ -55,8 +55,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-ARCHIVE_NAME = "articles.jsonl"
 
 
 @dataclass(frozen=True)

@@ -123,4 +123,6 @@ class FailureTables(Connection):
         keys = [(url,) for url in dict.fromkeys(urls) if url]
         if keys:
             with self._transaction() as conn:
+                if conn.execute("SELECT 1 FROM failed_page LIMIT 1").fetchone() is None:
+                    return  # nothing failed: the usual case costs one read
                 conn.executemany("DELETE FROM failed_page WHERE url = ?", keys)

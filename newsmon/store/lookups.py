@@ -56,26 +56,24 @@ class LookupTables(Connection):
 
     def known_urls(self, canonicals: Iterable[str]) -> set[str]:
         """Return those of `canonicals` under which a live article is stored (one query)."""
-        wanted = [value for value in dict.fromkeys(canonicals) if value]
-        if not wanted:
-            return set()
-        marks = ",".join("?" * len(wanted))
-        rows = self._connection().execute(
-            "SELECT u.url FROM article_url u JOIN article a ON a.id = u.article_id"
-            f" WHERE u.url IN ({marks}) AND NOT {REMOVED}",
-            wanted,
-        )
-        return {row[0] for row in rows}
+        return self._live("article_url", "url", canonicals)
 
     def known_ghost_ids(self, ghost_ids: Iterable[str]) -> set[str]:
         """Return those of these Ghost post ids that a live stored article carries (one query)."""
-        wanted = [value for value in dict.fromkeys(ghost_ids) if value]
+        return self._live("article_ghost_id", "ghost_id", ghost_ids)
+
+    def _live(self, table: str, column: str, values: Iterable[str]) -> set[str]:
+        """Those of `values` in `table`.`column` whose article is not removed.
+
+        `table` and `column` are this module's names, never input.
+        """
+        wanted = [value for value in dict.fromkeys(values) if value]
         if not wanted:
             return set()
         marks = ",".join("?" * len(wanted))
         rows = self._connection().execute(
-            "SELECT g.ghost_id FROM article_ghost_id g JOIN article a ON a.id = g.article_id"
-            f" WHERE g.ghost_id IN ({marks}) AND NOT {REMOVED}",
+            f"SELECT t.{column} FROM {table} t JOIN article a ON a.id = t.article_id"
+            f" WHERE t.{column} IN ({marks}) AND NOT {REMOVED}",
             wanted,
         )
         return {row[0] for row in rows}

@@ -9,6 +9,7 @@ back, its next stored version is an update (`newsmon.store.articles`).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import datetime
 
 from newsmon.store.connection import Connection, to_db_time
@@ -56,13 +57,18 @@ class RemovalTables(Connection):
             conn.execute("DELETE FROM article_missing WHERE article_id = ?", (article_id,))
             return True
 
-    def note_present(self, url: str) -> None:
-        """A revisit of `url` answered (200 or 304): the article is not missing after all."""
+    def note_present(self, urls: Iterable[str]) -> None:
+        """Revisits of these URLs answered (200 or 304): those articles are not missing."""
+        keys = [(url,) for url in dict.fromkeys(urls)]
+        if not keys:
+            return
         with self._transaction() as conn:
-            conn.execute(
+            if conn.execute("SELECT 1 FROM article_missing LIMIT 1").fetchone() is None:
+                return  # nothing is missing: the usual case costs one read
+            conn.executemany(
                 "DELETE FROM article_missing WHERE article_id ="
                 " (SELECT article_id FROM article_url WHERE url = ?)",
-                (url,),
+                keys,
             )
 
     @staticmethod

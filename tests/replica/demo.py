@@ -10,7 +10,10 @@ from a real run's output/ and state/. A newsmon state belongs to the site it was
 site with the same state. The replica's clock is pinned at the demo's first run (kept in
 replica.json beside the state), so the second run finds nothing new and leaves the same
 feeds. Another --port or --articles is another site: the demo then starts over, removing the
-state and the feeds it wrote for the old one.
+state and the feeds it wrote for the old one, and nothing it did not make.
+
+Unlike the replica itself (standard library only), the demo is a newsmon user: it reads
+newsmon's list of published files and its output-folder marker.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from newsmon.publish.folder import MARKER, marker_site
+from newsmon.publish.paths import published_file, published_folder
 from tests.replica.client import start_replica
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,8 +44,12 @@ OFFLINE_SETTINGS = (
     "NEWSMON_HEALTH_STALE_HOURS=876000",
 )
 RECORD_NAME = "replica.json"
-# What the crawls write into the output folder: all the demo removes when it starts over.
-PUBLISHED = ("newsfeed.*", "health.xml", "articles.jsonl", "tags/*.xml", "tags/*.atom")
+# The replica's origins: the only sites whose state and feeds the demo may remove.
+REPLICA_HOST = "http://127.0.0.1:"
+
+
+class NotTheDemos(Exception):
+    """A state or feed folder the demo did not make: it is left alone."""
 
 
 def shown(path: Path) -> str:
@@ -89,6 +98,7 @@ def pin_clock(state: Path, output: Path, port: int, articles: int) -> str:
         record = None
     if isinstance(record, dict) and {key: record.get(key) for key in wanted} == wanted:
         return str(record["now"])
+    check_demos_own(state, output, made_by_demo=isinstance(record, dict))
     if state.exists():
         print(f"demo: starting over: {shown(state)} was made for another replica", flush=True)
     start_over(state, output)
@@ -98,14 +108,39 @@ def pin_clock(state: Path, output: Path, port: int, articles: int) -> str:
     return now
 
 
+def check_demos_own(state: Path, output: Path, *, made_by_demo: bool) -> None:
+    """Raise NotTheDemos unless the state and the feeds are the demo's (or not there yet).
+
+    A state the demo made has its replica.json beside it; feeds it published are marked as a
+    replica's (`.newsmon` names a 127.0.0.1 site). Anything else, a real state or archive given
+    by mistake as --state or --output, is never removed.
+    """
+    if state.exists() and not made_by_demo:
+        raise NotTheDemos(f"{shown(state)} was not made by the demo (no {RECORD_NAME} beside it)")
+    site = marker_site(output)
+    if site is not None and not site.startswith(REPLICA_HOST):
+        raise NotTheDemos(f"{shown(output)} holds the feeds of {site}, not of a replica")
+    if (
+        site is None
+        and output.is_dir()
+        and any(p for p in output.iterdir() if p.name != ".gitkeep")
+    ):
+        raise NotTheDemos(f"{shown(output)} holds files the demo did not publish")
+
+
 def start_over(state: Path, output: Path) -> None:
-    """Remove the demo's state and run reports, and the feeds it published."""
+    """Remove the demo's state and run reports, and every file the demo published."""
     for suffix in ("", "-wal", "-shm", ".lock"):
         state.with_name(state.name + suffix).unlink(missing_ok=True)
     shutil.rmtree(state.parent / "reports", ignore_errors=True)
-    for pattern in PUBLISHED:
-        for path in output.glob(pattern):
+    if not output.is_dir():
+        return
+    for path in sorted(output.rglob("*"), reverse=True):
+        relative = path.relative_to(output).as_posix()
+        if path.is_file() and (published_file(relative) or relative == MARKER):
             path.unlink()
+        elif path.is_dir() and published_folder(relative) and not any(path.iterdir()):
+            path.rmdir()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    now = pin_clock(state, output, args.port, args.articles)
+    try:
+        now = pin_clock(state, output, args.port, args.articles)
+    except NotTheDemos as refused:
+        print(f"demo: {refused}: pass another --state/--output", file=sys.stderr)
+        return 2
     replica_args = ("--port", str(args.port), "--articles", str(args.articles), "--now", now)
     with start_replica(*replica_args, fixed_clock=False) as replica:
         print(
@@ -143,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     if status:
         print(f"demo: a crawl failed (exit {status}); see the lines above", file=sys.stderr)
         return status
-    serve = f"python -m newsmon serve -s NEWSMON_OUTPUT_DIR={shown(output)}"
+    serve = (
+        f".venv/bin/python -m newsmon serve -s NEWSMON_OUTPUT_DIR={shown(output)}"
+        f" -s NEWSMON_STATE_PATH={shown(state)}"
+    )
     print(f"next: `{serve}` and subscribe to http://localhost:8080/newsfeed.xml", flush=True)
     return 0
 
