@@ -105,7 +105,7 @@ def has_app_marks(html: str) -> bool:
 
 
 def missing_content(
-    kind: PageKind, response: HtmlResponse, *, data_will_do: bool = True
+    kind: PageKind, response: HtmlResponse, request: Request, *, data_will_do: bool = True
 ) -> str | None:
     """What the page object needs and does not find in this HTML, or None if nothing.
 
@@ -119,7 +119,7 @@ def missing_content(
         if listing.cards() or (data_will_do and listing.data_url()):
             return None
         return "no article cards"
-    page = article_page(response)
+    page = article_page(response, request)
     if not page.title():
         return "no headline"
     body = page.body_content
@@ -185,7 +185,7 @@ class RenderMiddleware:
         # What the page lacks first: the spider reads the same page object, so this costs
         # nothing for a page that has its content (nearly every one), and such a page is
         # never decoded to text and scanned for the marks of an app.
-        missing = missing_content(kind, response)
+        missing = missing_content(kind, response, request)
         if missing is None or not has_app_marks(response.text):
             return response
         self._count("needed")
@@ -235,7 +235,7 @@ class RenderMiddleware:
         self._count("rendered")
         kind: PageKind = request.meta[RENDER_META]
         missing = missing_content(
-            kind, response, data_will_do=not request.meta.get(RENDER_WANTED_META)
+            kind, response, request, data_will_do=not request.meta.get(RENDER_WANTED_META)
         )
         if missing is not None:
             self._count("incomplete")
