@@ -7,7 +7,6 @@ replica, so their CPU time, wall time and peak memory can be compared in one run
 from __future__ import annotations
 
 import math
-import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.process import ROOT, BenchmarkError, Measured, run_measured
+from benchmarks.process import ROOT, BenchmarkError, Measured, run_measured, scrapy_command
 from benchmarks.replica import SEED, Replica, replica_now
 from tests.crawling import FAST, parse_stats
 from tests.replica.catalog import TAGS
@@ -23,8 +22,9 @@ from tests.replica.content import Site
 
 PAGE_SIZE = 20  # cards per listing page on the replica
 BARE_SPIDER = Path(__file__).resolve().parent / "bare_spider.py"
-# Generous: a 20,000-article crawl on a loaded 2-core machine takes minutes.
+# Generous: a 20,000-article crawl on a loaded 2-core machine takes minutes, 200,000 an hour.
 CRAWL_TIMEOUT = 3600.0
+TIMEOUT_PER_ARTICLE = 0.05
 
 
 @dataclass(frozen=True)
@@ -112,17 +112,10 @@ def newsmon_crawl(
         "NEWSMON_MAX_PAGES": str(plan.max_pages),
         **settings,
     }
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "tags",
-        "-a",
-        "tags=" + ",".join(plan.tags),
-        *settings_args(merged),
-    ]
-    return _run_crawl(replica, command, workdir / f"{name}.log", cwd=ROOT)
+    command = scrapy_command("crawl", "tags", "-a", "tags=" + ",".join(plan.tags))
+    command += settings_args(merged)
+    timeout = max(CRAWL_TIMEOUT, plan.articles * TIMEOUT_PER_ARTICLE)
+    return _run_crawl(replica, command, workdir / f"{name}.log", cwd=ROOT, timeout=timeout)
 
 
 def bare_crawl(replica: Replica, urls: list[str], workdir: Path) -> CrawlRun:
@@ -130,30 +123,28 @@ def bare_crawl(replica: Replica, urls: list[str], workdir: Path) -> CrawlRun:
     workdir.mkdir(parents=True, exist_ok=True)
     urls_path = workdir / "urls.txt"
     urls_path.write_text("\n".join(urls) + "\n", encoding="utf-8")
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "runspider",
-        str(BARE_SPIDER),
-        "-a",
-        f"urls={urls_path}",
-        *settings_args(FAST),
-    ]
+    command = scrapy_command("runspider", str(BARE_SPIDER), "-a", f"urls={urls_path}")
+    command += settings_args(FAST)
     # Run from a folder outside the project (Scrapy looks for scrapy.cfg in every parent
     # folder), so nothing of newsmon's project is loaded, wherever --workdir points.
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-bare-") as outside:
         return _run_crawl(replica, command, workdir / "bare.log", cwd=Path(outside))
 
 
-def _run_crawl(replica: Replica, command: list[str], log_path: Path, cwd: Path) -> CrawlRun:
+def _run_crawl(
+    replica: Replica,
+    command: list[str],
+    log_path: Path,
+    cwd: Path,
+    timeout: float = CRAWL_TIMEOUT,
+) -> CrawlRun:
     """Run one crawl on a clean request log; fail loudly if Scrapy did not finish cleanly."""
     replica.reset_requests()
-    measured = run_measured(command, log_path=log_path, timeout=CRAWL_TIMEOUT, cwd=cwd)
+    measured = run_measured(command, log_path=log_path, timeout=timeout, cwd=cwd)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     if measured.returncode != 0:
         raise BenchmarkError(
-            f"{' '.join(command[2:5])} exited {measured.returncode}; last lines of {log_path}:\n"
+            f"{' '.join(command[3:6])} exited {measured.returncode}; last lines of {log_path}:\n"
             + "\n".join(log.splitlines()[-15:])
         )
     return CrawlRun(measured, parse_stats(log), log_path, replica.requests())

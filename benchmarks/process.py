@@ -1,4 +1,9 @@
-"""Run one measured subprocess: its CPU time, wall time and peak memory, from the kernel."""
+"""Run one measured crawl: its CPU time and wall time from the kernel, its own peak memory.
+
+CPU time is `os.wait4`'s for exactly that child. Peak memory is the child's own `VmHWM`,
+written by `benchmarks/peak.py` when the crawl exits: `ru_maxrss` would be wrong, because a
+child started with vfork+exec inherits the parent's peak in it (see peak.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PEAK = Path(__file__).resolve().parent / "peak.py"
 
 
 class BenchmarkError(RuntimeError):
@@ -28,7 +35,9 @@ class Measured:
     system_seconds: float
     wall_seconds: float
     max_rss_bytes: int
-    """Peak resident set size of the child (`ru_maxrss`)."""
+    """Peak resident set size of the crawl process itself (its `VmHWM` at exit)."""
+    ru_maxrss_bytes: int
+    """The kernel's `ru_maxrss` for the child, kept to show the inherited figure it gives."""
 
     @property
     def cpu_seconds(self) -> float:
@@ -36,20 +45,32 @@ class Measured:
         return self.user_seconds + self.system_seconds
 
 
+PEAK_PLACEHOLDER = "{peak}"
+
+
+def scrapy_command(*args: str) -> list[str]:
+    """`python -m scrapy <args>` through peak.py, which reports the crawl's own peak."""
+    # run_measured puts the peak file's path in place of the placeholder.
+    return [sys.executable, str(PEAK), PEAK_PLACEHOLDER, *args]
+
+
 def run_measured(
     command: Sequence[str], *, log_path: Path, timeout: float, cwd: Path = ROOT
 ) -> Measured:
-    """Run `command` in a fresh process (stderr to `log_path`) and return its resource usage.
+    """Run a `scrapy_command` in a fresh process (stderr to `log_path`); its resource usage.
 
     `os.wait4` reports the usage of exactly this child, so the replica and earlier runs (other
     children of this process) never leak into the figures, as they would with
     `getrusage(RUSAGE_CHILDREN)`, whose `ru_maxrss` is the maximum over all waited children.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    peak_path = log_path.with_suffix(".peak")
+    peak_path.unlink(missing_ok=True)
+    command = [str(peak_path) if arg == PEAK_PLACEHOLDER else arg for arg in command]
     with log_path.open("w", encoding="utf-8") as log:
         start = time.perf_counter()
         process = subprocess.Popen(
-            list(command), cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
         # wait4 has no timeout: a watchdog kills a stuck run so the benchmark ends.
         timer = threading.Timer(timeout, _kill, args=(process.pid,))
@@ -64,15 +85,24 @@ def run_measured(
     process.returncode = returncode
     if returncode == -signal.SIGKILL and wall >= timeout:
         raise BenchmarkError(
-            f"{command[2:4]} did not finish within {timeout:.0f} s; see {log_path}"
+            f"{command[3:5]} did not finish within {timeout:.0f} s; see {log_path}"
         )
     return Measured(
         returncode=returncode,
         user_seconds=usage.ru_utime,
         system_seconds=usage.ru_stime,
         wall_seconds=wall,
-        max_rss_bytes=usage.ru_maxrss * 1024,  # Linux reports KiB
+        max_rss_bytes=_own_peak(peak_path),
+        ru_maxrss_bytes=usage.ru_maxrss * 1024,  # Linux reports KiB
     )
+
+
+def _own_peak(peak_path: Path) -> int:
+    """The peak the crawl wrote at exit (0 when it could not: a killed or failed run)."""
+    try:
+        return int(peak_path.read_text(encoding="ascii").strip() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def _kill(pid: int) -> None:

@@ -53,6 +53,11 @@ EXTENSIONS["newsmon.crawl.keeper.WalkKeeper"] = 10
 DEPTH_PRIORITY = 1
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+# A listing walk asks for its next page only while fewer than this many of the article
+# requests its cards led to are unfinished: the pending requests stay bounded by construction
+# (walks x (this + a page of cards)), however long the listings. 0: no bound (a Redis worker
+# has none: other workers finish its articles).
+NEWSMON_WALK_MAX_OUTSTANDING = 20
 
 # --- Fetching: politeness toward the real site ----------------------------------------------
 
@@ -189,6 +194,9 @@ ITEM_PIPELINES["newsmon.pipeline.validate.ValidatePipeline"] = 200
 # never stored, published or exported; the next good extraction publishes it.
 ITEM_PIPELINES["newsmon.pipeline.quarantine.QuarantinePipeline"] = 250
 ITEM_PIPELINES["newsmon.pipeline.store.StorePipeline"] = 300
+# Items of one response processed in parallel: an article page yields one item, a listing
+# none, so Scrapy's 100 only started (and awaited) a hundred tasks per response for nothing.
+CONCURRENT_ITEMS = 8
 # Scrapy's own feed exports (-o items.jsonl) write the item's fields, not its provenance.
 FEED_EXPORT_FIELDS = list(EXPORTED_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
@@ -200,6 +208,12 @@ NEWSMON_STATE_PATH = "state/newsmon.sqlite3"
 # "update": an updated article keeps its place and guid; "reannounce": substantial rewrites
 # are announced again as new entries.
 NEWSMON_UPDATE_POLICY = "update"
+# A crawl commits its store writes in batches: after this many write blocks (one to three per
+# article) or this many seconds, whichever comes first, not an fsync'd COMMIT per block. A
+# killed run loses at most the last batch, whose articles the next run fetches again.
+# 1: every write commits at once.
+NEWSMON_STORE_BATCH_WRITES = 100
+NEWSMON_STORE_BATCH_SECONDS = 1.0
 
 # --- Publishing -----------------------------------------------------------------------------
 
@@ -294,6 +308,9 @@ NEWSMON_VERBOSE = False
 # failed, rate) every this many seconds of a long run; 0: no progress lines.
 NEWSMON_PROGRESS_INTERVAL = 30.0
 EXTENSIONS["newsmon.run.progress.RunProgress"] = 20
+# Records below every handler's level are never built (newsmon.run.loglevel): Scrapy's
+# NOTSET root had each "Crawled"/"Scraped from" DEBUG record made and redacted, then dropped.
+EXTENSIONS["newsmon.run.loglevel.SkipUnemittedRecords"] = 25
 
 # --- Scheduling and serving (python -m newsmon watch / serve) -----------------------------
 

@@ -38,13 +38,18 @@ def slugify(name: str) -> str:
     return _NOT_SLUG.sub("-", folded).strip("-")
 
 
+# What str.isspace() calls a space (re's \s is the same test), and the C0 controls and DEL:
+# one regex scan instead of a Python test per character (every card URL passes here).
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def is_http_url(url: object) -> bool:
     """Tell whether `url` is an absolute http(s) URL with a host."""
     if not isinstance(url, str):
         return False
     url = url.strip()
     # A space or a control character inside is no URL a client can fetch (or a feed can name).
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+    if _SPACE_OR_CONTROL.search(url):
         return False
     try:
         parts = urlsplit(url)

@@ -20,6 +20,7 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks.accuracy import authors_correct, date_correct, title_correct, token_score
+from benchmarks.process import run_measured, scrapy_command
 from benchmarks.sizes import QUICK
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,8 +115,11 @@ def test_quick_run_measures_every_section_without_the_generic_extractors(
     assert all(size["files"] == 15 for size in publishing["sizes"].values())
 
     memory = report["sections"]["memory"]["figures"]
-    assert memory[str(QUICK.memory_articles)]["articles_extracted"] == QUICK.memory_articles
+    (larger,) = QUICK.memory_articles
+    assert memory[str(larger)]["articles_extracted"] == larger
     assert memory[str(QUICK.crawl_articles)]["max_rss_bytes"] > 0
+    # Each crawl's own peak, also the bare spider's: every crawl reports it at exit.
+    assert crawl["bare_scrapy"]["max_rss_bytes"] > 0
 
     serving = report["sections"]["serving"]["figures"]
     crowd = serving["slow_clients"]
@@ -147,6 +151,22 @@ def test_generic_extractors_are_timed_and_scored_when_installed(tmp_path: Path) 
 def test_unknown_section_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--sections", "crawl,speed"]) == 2
     assert "unknown section(s) ['speed']" in capsys.readouterr().err
+    assert main(["--quick", "--long"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+
+
+def test_a_crawl_reports_its_own_peak_not_the_benchmark_process_peak(tmp_path: Path) -> None:
+    # The benchmark process grows (trafilatura, newspaper4k); its peak must not become the
+    # peak of a crawl it starts, as the kernel's ru_maxrss makes it after vfork+exec.
+    ballast = b"x" * (400 * 1024 * 1024)  # written, so resident
+    measured = run_measured(
+        scrapy_command("version"), log_path=tmp_path / "version.log", timeout=120
+    )
+    del ballast
+    assert measured.returncode == 0
+    assert "Scrapy" in (tmp_path / "version.log").read_text()
+    # `scrapy version` alone stays far below the 400 MiB the parent holds.
+    assert 10 * 1024 * 1024 < measured.max_rss_bytes < 200 * 1024 * 1024
 
 
 # --- the scoring the extraction figures rest on ------------------------------------------------

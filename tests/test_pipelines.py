@@ -52,12 +52,13 @@ def make_item(slug: str, **overrides) -> ArticleItem:
     return ArticleItem(**values)
 
 
-def crawler_for(state_path: Path, site: str = SITE) -> Crawler:
+def crawler_for(state_path: Path, site: str = SITE, **settings: str) -> Crawler:
     return get_crawler(
         settings_dict={
             "NEWSMON_BASE_URL": site,
             "NEWSMON_STATE_PATH": str(state_path),
             "ITEM_PIPELINES": project_settings.ITEM_PIPELINES,
+            **settings,
         }
     )
 
@@ -65,8 +66,8 @@ def crawler_for(state_path: Path, site: str = SITE) -> Crawler:
 class Run:
     """One "run" of the three pipelines on a real crawler, as Scrapy chains them."""
 
-    def __init__(self, state_path: Path, site: str = SITE) -> None:
-        self.crawler = crawler_for(state_path, site)
+    def __init__(self, state_path: Path, site: str = SITE, **settings: str) -> None:
+        self.crawler = crawler_for(state_path, site, **settings)
         self.pipes = [
             build_from_crawler(cls, self.crawler)
             for cls in (CleanPipeline, ValidatePipeline, StorePipeline)
@@ -369,7 +370,10 @@ def test_store_outlives_pipelines_until_engine_stops(state_path: Path) -> None:
 
 
 def test_newsfeed_and_tags_crawls_share_one_state(state_path: Path) -> None:
-    with Run(state_path) as newsfeed, Run(state_path) as tags:
+    # Interleaved item by item in one thread, the two take turns at each write: no batches
+    # (a batch holds the write lock up to a second; RunLock keeps real runs apart anyway).
+    unbatched = {"NEWSMON_STORE_BATCH_WRITES": "1"}
+    with Run(state_path, **unbatched) as newsfeed, Run(state_path, **unbatched) as tags:
         newsfeed.feed(make_item("a", listings=["news-feed"]))
         tags.feed(make_item("a", listings=["russia"]), make_item("b", listings=["russia"]))
         assert [i.url for i in newsfeed.passed] == [f"{SITE}/a/"]

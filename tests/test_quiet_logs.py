@@ -5,6 +5,8 @@ Real crawls of the replica on 127.0.0.1, their stderr read as a person would rea
 
 from __future__ import annotations
 
+import io
+import logging
 import re
 import signal
 import socket
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from newsmon.run.lock import RunLock
+from newsmon.run.loglevel import skip_unemitted
 from tests.crawling import ROOT
 from tests.replica.client import start_replica
 from tests.test_watch import Lines
@@ -83,6 +86,48 @@ def test_a_crawl_says_its_start_and_its_summary_and_dumps_on_demand(
     debug = crawl("newsfeed", replica_small.base_url, tmp_path / "debug", LOG_LEVEL="DEBUG")
     assert "Dumping Scrapy stats" in debug.stderr
     assert " article (version 1): " in debug.stderr
+    # DEBUG records are still made when a handler emits them (newsmon.run.loglevel).
+    assert "Crawled (200)" in debug.stderr and "Scraped from <200 " in debug.stderr
+
+
+def test_no_record_is_built_below_every_handler_level() -> None:
+    saved_level, saved_handlers = logging.root.level, list(logging.root.handlers)
+    info = logging.StreamHandler(io.StringIO())
+    info.setLevel(logging.INFO)
+    child = logging.getLogger("newsmon.test.loglevel")
+    try:
+        logging.root.handlers = [info]
+        logging.root.setLevel(logging.NOTSET)  # as Scrapy leaves it
+        skip_unemitted()
+        assert not child.isEnabledFor(logging.DEBUG) and child.isEnabledFor(logging.INFO)
+        # A handler anywhere that listens lower keeps those records coming.
+        debug = logging.StreamHandler(io.StringIO())
+        debug.setLevel(logging.DEBUG)
+        child.addHandler(debug)
+        skip_unemitted()
+        child.debug("kept")
+        assert debug.stream.getvalue() == "kept\n"  # type: ignore[attr-defined]
+        child.removeHandler(debug)
+        # A logger with a level of its own (a command's console) feeds its handler itself.
+        console = logging.getLogger("newsmon.test.console")
+        console.setLevel(logging.INFO)
+        console.addHandler(logging.StreamHandler(io.StringIO()))
+        skip_unemitted()
+        assert not child.isEnabledFor(logging.DEBUG)
+        console.handlers.clear()
+        # A logger set lower than every handler (Scrapy sets `scrapy` to DEBUG) is raised,
+        # and gets its level back once a handler listens lower.
+        chatty = logging.getLogger("newsmon.test.chatty")
+        chatty.setLevel(logging.DEBUG)
+        skip_unemitted()
+        assert not chatty.isEnabledFor(logging.DEBUG) and chatty.isEnabledFor(logging.INFO)
+        info.setLevel(logging.DEBUG)
+        skip_unemitted()
+        assert chatty.isEnabledFor(logging.DEBUG)
+        chatty.setLevel(logging.NOTSET)
+    finally:
+        logging.root.handlers = saved_handlers
+        logging.root.setLevel(saved_level)
 
 
 def test_a_long_crawl_says_how_far_it_got(replica_small: Any, tmp_path: Path) -> None:

@@ -1,5 +1,9 @@
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -663,3 +667,79 @@ def test_a_further_url_and_the_publication_times_of_urls(store: StateStore) -> N
         f"{SITE}/national/a/": T0,
         f"{SITE}/a/": T0,
     }
+
+
+# --- batched commits (a crawl's StorePipeline batches its writes) ------------------------------
+
+
+def committed_articles(state_path: Path) -> int:
+    """Articles another connection sees: only what is committed."""
+    with sqlite3.connect(f"file:{state_path}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT COUNT(*) FROM article").fetchone()[0])
+
+
+def test_batched_writes_commit_together(state_path: Path) -> None:
+    with StateStore(state_path) as store:
+        store.start_batching(max_writes=3, max_seconds=3600)
+        for slug in ("a", "b"):
+            assert record(store, make_item(slug)).outcome == "new"
+        # The crawl's own connection sees its batch; nobody else does yet.
+        assert store.is_known(f"{SITE}/b/")
+        assert committed_articles(state_path) == 0
+        record(store, make_item("c"))  # the third write commits the batch
+        assert committed_articles(state_path) == 3
+        record(store, make_item("d"))
+        assert not store.batch_due()
+        store.stop_batching()
+        assert committed_articles(state_path) == 4
+        record(store, make_item("e"))  # not batching: committed at once
+        assert committed_articles(state_path) == 5
+
+
+def test_a_batch_older_than_its_time_limit_is_due(state_path: Path) -> None:
+    with StateStore(state_path) as store:
+        store.start_batching(max_writes=100, max_seconds=0.05)
+        record(store, make_item("a"))
+        time.sleep(0.1)
+        assert store.batch_due()
+        store.commit_batch()
+        assert committed_articles(state_path) == 1 and not store.batch_due()
+
+
+def test_a_failed_write_in_a_batch_undoes_itself_only(
+    store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.start_batching(max_writes=100, max_seconds=3600)
+    record(store, make_item("a"))
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("crash while writing the version")
+
+    monkeypatch.setattr(StateStore, "_insert_version", staticmethod(explode))
+    with pytest.raises(RuntimeError):
+        record(store, make_item("b"))
+    monkeypatch.undo()
+    assert store.is_known(f"{SITE}/a/") and not store.is_known(f"{SITE}/b/")
+    store.stop_batching()
+    assert record(store, make_item("b")).outcome == "new"
+
+
+def test_a_killed_process_loses_only_its_open_batch(state_path: Path) -> None:
+    script = f"""
+import os, signal, sys
+sys.path.insert(0, {str(Path(__file__).parent.parent)!r})
+from tests.test_store import StateStore, make_item, record
+store = StateStore({str(state_path)!r})
+store.start_batching(max_writes=4, max_seconds=3600)
+for slug in "abcdef":
+    record(store, make_item(slug))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    # The first batch of four is there, whole; the two writes after it are not.
+    assert committed_articles(state_path) == 4
+    with sqlite3.connect(state_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with StateStore(state_path) as store:
+        assert store.is_known(f"{SITE}/d/") and not store.is_known(f"{SITE}/e/")

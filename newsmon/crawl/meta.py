@@ -12,6 +12,8 @@ from typing import Any, Literal
 LISTING_META = "newsmon_listing"
 # The canonical URL of the article a request fetches (cards and revisits alike).
 ARTICLE_META = "newsmon_article"
+# The listing walk whose card led to an article request (its count of unfinished requests).
+WALK_META = "newsmon_walk"
 # True: send If-None-Match / If-Modified-Since and let a 304 reach the callback.
 CONDITIONAL_META = "newsmon_conditional"
 # The (ETag, Last-Modified) to send; without it the store's saved ones are used.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import Request, Response, TextResponse
 
 from newsmon.crawl.meta import CARD_ARG
 from newsmon.extract.article import ArticlePage
@@ -22,11 +22,17 @@ from newsmon.extract.listing import ListingCard, ListingPage
 _PAGES: WeakKeyDictionary[Response, ArticlePage | ListingPage] = WeakKeyDictionary()
 
 
-def article_page(response: TextResponse) -> ArticlePage:
-    """The article page object of a response (with the listing card its request carries)."""
+def article_page(response: TextResponse, request: Request | None = None) -> ArticlePage:
+    """The article page object of a response (with the listing card its request carries).
+
+    A downloader middleware passes the `request`: Scrapy sets `response.request` only once the
+    response has left the downloader, and a page object built without its card would keep
+    lacking it (the card is the last fallback of the title, the date, the authors).
+    """
     page = _PAGES.get(response)
     if not isinstance(page, ArticlePage):
-        page = ArticlePage.from_document(_parsed(response), response.url, _card_of(response))
+        card = _card_of(request if request is not None else response.request)
+        page = ArticlePage.from_document(_parsed(response), response.url, card)
         _PAGES[response] = page
     return page
 
@@ -50,8 +56,7 @@ def _parsed(response: TextResponse) -> Document:
     return parse_html(response.body, response.encoding)
 
 
-def _card_of(response: Response) -> ListingCard | None:
+def _card_of(request: Request | None) -> ListingCard | None:
     """The listing card the spider passed to the article's callback, if any."""
-    request = response.request
     card = request.cb_kwargs.get(CARD_ARG) if request is not None else None
     return card if isinstance(card, ListingCard) else None

@@ -10,11 +10,13 @@ from those declarations.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsmon.extract.body import BodyContent, extract_body
@@ -39,6 +41,11 @@ NEXT_DATA_MODIFIED = ("updated_at", "dateModified", "updatedAt", "modifiedAt")
 # A Ghost post id (the site RSS's guid), and the "Edit post" link that names it on a page.
 GHOST_ID = re.compile(r"[0-9a-f]{24}")
 GHOST_EDIT_LINK = re.compile(r"/ghost/#/editor/post/([0-9a-f]{24})\b")
+# Compiled once (parsel compiles an expression at every call).
+_POST_ID = etree.XPath(
+    "//article/@data-post-id | //*[@data-post-id][1]/@data-post-id", smart_strings=False
+)
+_EDIT_LINKS = etree.XPath("//a/@href[contains(., '/editor/post/')]", smart_strings=False)
 
 
 class NotAnArticle(Exception):
@@ -127,22 +134,23 @@ class ArticlePage(FieldPage):
     @field(coverage=False)
     def ghost_id(self) -> str:
         """The Ghost post id: the page's data-post-id or "Edit post" link, else the card's."""
-        for raw in (
-            self._selector.xpath(
-                "//article/@data-post-id | //*[@data-post-id][1]/@data-post-id"
-            ).get(),
-            *(
-                match.group(1)
-                for href in self._selector.xpath(
-                    "//a[contains(@href, '/editor/post/')]/@href"
-                ).getall()
-                if (match := GHOST_EDIT_LINK.search(href))
-            ),
-            self.card.ghost_id if self.card else "",
-        ):
+        for raw in self._ghost_id_candidates():
             if raw and GHOST_ID.fullmatch(raw.strip()):
                 return raw.strip()
         return ""
+
+    def _ghost_id_candidates(self) -> Iterator[str]:
+        """data-post-id, then "Edit post" links, then the card's id; each read when asked."""
+        root = self._selector.root
+        post_ids = _POST_ID(root)
+        if post_ids:
+            yield str(post_ids[0])
+        for href in _EDIT_LINKS(root):
+            match = GHOST_EDIT_LINK.search(str(href))
+            if match:
+                yield match.group(1)
+        if self.card:
+            yield self.card.ghost_id
 
     # --- text fields ----------------------------------------------------------------------
 

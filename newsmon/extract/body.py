@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import lxml.html
+from lxml import etree
 from lxml.etree import Comment, _Comment, _Element
 
 from newsmon.extract.normalize.images import unwrap_image_url
@@ -118,6 +119,10 @@ CONTAINER_CLASS_HINTS = (
 # Containers found by heuristics rather than by the site's own markup.
 GUESSED_SOURCES = frozenset({"class-hint", "density"})
 _WS = re.compile(r"\s+")
+# Compiled once: an uncompiled `.xpath()` call compiles its expression every time.
+_PROGRESS_END = etree.XPath('//*[@id="reading-progress-end"]')
+_ITEMPROP_BODY = etree.XPath('//*[@itemprop="articleBody"]')
+_NEXT_DATA_SCRIPTS = etree.XPath('//script[@id="__NEXT_DATA__"]')
 
 
 @dataclass
@@ -143,13 +148,13 @@ def find_body_containers(root: _Element) -> Iterator[tuple[str, _Element]]:
     for element in root.iter("div", "section", "article"):
         if _has_class(element, "c-content"):
             yield "c-content", element
-    for marker in root.xpath('//*[@id="reading-progress-end"]'):
+    for marker in _PROGRESS_END(root):
         previous = marker.getprevious()
         while previous is not None and not isinstance(previous.tag, str):
             previous = previous.getprevious()
         if previous is not None:
             yield "reading-progress-end", previous
-    for element in root.xpath('//*[@itemprop="articleBody"]'):
+    for element in _ITEMPROP_BODY(root):
         yield "itemprop", element
     for element in root.iter("div", "section", "article", "main"):
         squashed = _classes(element).replace("-", "").replace("_", "")
@@ -169,7 +174,7 @@ def _densest_paragraph_parent(root: _Element) -> _Element | None:
             ancestor.tag in DROP_TAGS for ancestor in paragraph.iterancestors()
         ):
             continue
-        scores[parent] = scores.get(parent, 0) + len(paragraph.text_content().strip())
+        scores[parent] = scores.get(parent, 0) + len("".join(paragraph.itertext()).strip())
     if not scores:
         return None
     best, score = max(scores.items(), key=lambda pair: pair[1])
@@ -348,7 +353,7 @@ def _absolutize(container: _Element, page_url: str) -> None:
 
 def next_data_body_html(root: _Element) -> str | None:
     """Find article HTML in a Next.js __NEXT_DATA__ payload, for client-rendered pages."""
-    for script in root.xpath('//script[@id="__NEXT_DATA__"]'):
+    for script in _NEXT_DATA_SCRIPTS(root):
         try:
             data = load_json(script.text or "", max_chars=MAX_APP_DATA_CHARS)
         except JsonRefused:

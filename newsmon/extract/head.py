@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from newsmon.extract.normalize.jsondata import (
@@ -16,6 +17,15 @@ from newsmon.extract.normalize.jsondata import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Compiled once (parsel compiles every `.xpath()` call anew); plain strings, not smart ones.
+_METAS = etree.XPath("descendant::meta[@content]")
+_CANONICAL = etree.XPath(
+    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href",
+    smart_strings=False,
+)
+_NEXT_DATA = etree.XPath('//script[@id="__NEXT_DATA__"]/text()', smart_strings=False)
+_JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
 
 # Ghost emits "Article"; other schema.org article types are accepted in case a redesign
 # switches to the more specific ones.
@@ -29,12 +39,12 @@ class PageHead:
     """Meta tags, canonical link and the JSON-LD article object of one page."""
 
     def __init__(self, selector: Selector) -> None:
-        self._selector = selector
+        self._root = selector.root
         self._meta: dict[str, list[str]] = {}
-        for node in selector.xpath("//meta[@content]"):
-            key = node.attrib.get("property") or node.attrib.get("name") or ""
+        for node in _METAS(self._root):
+            key = node.get("property") or node.get("name") or ""
             if key:
-                self._meta.setdefault(key.strip().lower(), []).append(node.attrib["content"])
+                self._meta.setdefault(key.strip().lower(), []).append(node.get("content"))
         self.jsonld_errors = 0
         # What was refused or cut while reading the page (counted by the crawl).
         self.cuts: list[str] = []
@@ -55,9 +65,8 @@ class PageHead:
 
     def canonical(self) -> str | None:
         """Return the href of <link rel="canonical">, if any."""
-        href = self._selector.xpath(
-            "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
-        ).get()
+        found = _CANONICAL(self._root)
+        href = str(found[0]) if found else None
         return href.strip() if href and href.strip() else None
 
     def ld(self, key: str) -> Any:
@@ -67,7 +76,8 @@ class PageHead:
     def next_data(self, *keys: str) -> str | None:
         """First string value under any of `keys` in the Next.js __NEXT_DATA__ payload."""
         if self._next_data is _UNSET:
-            raw = self._selector.xpath('//script[@id="__NEXT_DATA__"]/text()').get()
+            found = _NEXT_DATA(self._root)
+            raw = str(found[0]) if found else None
             try:
                 self._next_data = load_json(raw, max_chars=MAX_APP_DATA_CHARS) if raw else None
             except JsonRefused as refused:
@@ -82,7 +92,7 @@ class PageHead:
         return None
 
     def _find_article_ld(self) -> dict[str, Any] | None:
-        for raw in self._selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+        for raw in _JSON_LD(self._root):
             try:
                 data = load_json(raw, max_chars=MAX_JSONLD_CHARS)
             except JsonRefused as refused:

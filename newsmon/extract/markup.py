@@ -3,6 +3,14 @@
 The visible page is the fallback of every field whose metadata (JSON-LD, meta tags) is
 missing, and the other half of the cross-checks: markup that disagrees with the page's own
 metadata has drifted. Each reader here is computed once per page.
+
+Speed: every page is read here, so the readers work on the lxml tree with XPaths compiled
+once at import (parsel compiles each `.xpath()` call anew and wraps every result), and what
+follows the headline is searched from the first h1, found once, not from `(//h1)[1]` per
+reader. libxml2 evaluates `following::text()[not(...)][position() <= 40]` over the whole rest
+of the page before it counts; `[position() <= 40]` first stops after 40 nodes, so the date line
+asks that first and falls back to the exact form only when a side box is among those 40.
+(A loop in Python over the same nodes is slower: lxml.html makes a Python call per element.)
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ import re
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
+from lxml.etree import _Element
 from parsel import Selector
 
 from newsmon.extract.normalize.authors import split_byline
@@ -37,25 +47,74 @@ _AFTER_NAMES = re.compile(
     r"Nov|Dec)\.?\s+\d|\s\d+\s+min read"
 )
 _TAG_PATH = re.compile(r"^/tag/([^/]+)/?$")
+# Text nodes of the date line: the byline and the date sit in the first of them.
+DATE_LINE_TEXTS = 40
 
 
-def text_of(node: Selector) -> str:
-    """The clean one-line text of an element and its descendants."""
-    return clean_text(" ".join(node.xpath(".//text()").getall()))
+def _xpath(expression: str) -> etree.XPath:
+    """A compiled XPath returning plain strings (no smart strings that keep the tree alive)."""
+    return etree.XPath(expression, smart_strings=False)
+
+
+_HEADLINE_TEXTS = tuple(_xpath(f"({xpath})[1]//text()") for xpath in TITLE_XPATHS)
+_TITLE_TEXT = _xpath("//title/text()")
+# "(//h1)[1]" without building the node set of the whole page first.
+_FIRST_H1 = _xpath("descendant::h1[1]")
+# "//*[contains(@class, 'byline') or ...][not(OUTSIDE)]", in half the time: only class
+# attributes are tested, not every element's string value of @class.
+_BYLINES = _xpath(
+    "//@class[contains(., 'byline') or contains(., 'post__author')"
+    f" or contains(., 'c-topper__author')]/parent::*[not({OUTSIDE_ARTICLE})]"
+)
+# After the first h1 (the context node of these):
+_BYLINE_FALLBACK = _xpath("following::*[self::p or self::div or self::span][position() <= 12]")
+_TIME_DATETIME = _xpath(
+    f"following::time[normalize-space(@datetime)][not({OUTSIDE_ARTICLE})][1]/@datetime"
+)
+_DATE_LINE_FIRST = _xpath(
+    f"following::text()[position() <= {DATE_LINE_TEXTS}][not({OUTSIDE_ARTICLE})]"
+)
+_DATE_LINE = _xpath(f"following::text()[not({OUTSIDE_ARTICLE})][position() <= {DATE_LINE_TEXTS}]")
+_HERO_FIGURE = _xpath(
+    f"following::figure[not({OUTSIDE_ARTICLE})]"
+    "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' c-content ')])]"
+    "[not(contains(@class, 'kg-card'))][1]"
+)
+_AUTHOR_LINKS = _xpath(".//a[contains(@href, '/author/')]")
+_OWN_TEXTS = _xpath(f"//*[not(self::script)][not({OUTSIDE_ARTICLE})]/text()")
+_TAG_LINKS = _xpath(
+    f"//a/@href[contains(., '/tag/')]/parent::*[not({OUTSIDE_ARTICLE} or ancestor::header)]"
+)
+_TAG_LINKS_BEFORE = _xpath(
+    f"(//h1)[1]/preceding::a[contains(@href, '/tag/')][not({OUTSIDE_ARTICLE} or ancestor::header)]"
+)
+_IMAGES = _xpath(f"//img[not({OUTSIDE_ARTICLE})]")
+_CAPTIONS = _xpath(CAPTION_XPATH)
+
+
+def text_of(node: _Element) -> str:
+    """The clean one-line text of an element and its descendants (its `.//text()`)."""
+    return clean_text(" ".join(node.itertext()))
 
 
 class ArticleMarkup:
     """The visible parts of one article page."""
 
     def __init__(self, selector: Selector, url: str) -> None:
-        self._selector = selector
+        self._root: _Element = selector.root
         self.url = url
+
+    @cached_property
+    def first_h1(self) -> _Element | None:
+        """`(//h1)[1]`: the first h1 of the document, where the article's header starts."""
+        found = _FIRST_H1(self._root)
+        return found[0] if found else None
 
     @cached_property
     def headline(self) -> str:
         """The headline as shown (h1, or the 2023 theme's title elements)."""
-        for xpath in TITLE_XPATHS:
-            text = clean_text(" ".join(self._selector.xpath(f"({xpath})[1]//text()").getall()))
+        for texts in _HEADLINE_TEXTS:
+            text = clean_text(" ".join(texts(self._root)))
             if text:
                 return text
         return ""
@@ -63,7 +122,8 @@ class ArticleMarkup:
     @cached_property
     def title_tag(self) -> str:
         """The text of <title>."""
-        return self._selector.xpath("//title/text()").get("")
+        texts = _TITLE_TEXT(self._root)
+        return str(texts[0]) if texts else ""
 
     @cached_property
     def byline_names(self) -> list[str]:
@@ -71,23 +131,17 @@ class ArticleMarkup:
         byline = self._byline_node()
         if byline is None:
             return []
-        linked = [text_of(link) for link in byline.xpath(".//a[contains(@href, '/author/')]")]
+        linked = [text_of(link) for link in _AUTHOR_LINKS(byline)]
         if any(linked):
             return [name for name in linked if name]
         return split_byline(_AFTER_NAMES.split(text_of(byline))[0])
 
-    def _byline_node(self) -> Selector | None:
-        for node in self._selector.xpath(
-            "//*[contains(@class, 'byline') or contains(@class, 'post__author')"
-            " or contains(@class, 'c-topper__author')]"
-            f"[not({OUTSIDE_ARTICLE})]"
-        ):
+    def _byline_node(self) -> _Element | None:
+        for node in _BYLINES(self._root):
             if text_of(node).lower().startswith("by "):
                 return node
         # Unknown markup: the first short element after the headline whose text starts "by ".
-        for node in self._selector.xpath(
-            "(//h1)[1]/following::*[self::p or self::div or self::span][position() <= 12]"
-        ):
+        for node in _BYLINE_FALLBACK(self.first_h1) if self.first_h1 is not None else ():
             text = text_of(node)
             if text.lower().startswith("by ") and len(text) < 300:
                 return node
@@ -96,9 +150,7 @@ class ArticleMarkup:
     @cached_property
     def authors_line_names(self) -> list[str]:
         """Names from an "Authors: A, B" line (after the body on the site's pages)."""
-        for text in self._selector.xpath(
-            f"//*[not(self::script)][not({OUTSIDE_ARTICLE})]/text()"
-        ).getall():
+        for text in _OWN_TEXTS(self._root):
             clean = clean_text(text)
             if clean.lower().startswith(("authors:", "author:")):
                 return split_byline(clean.split(":", 1)[1])
@@ -107,73 +159,73 @@ class ArticleMarkup:
     @cached_property
     def time_datetime(self) -> str | None:
         """The first <time datetime> of the article header (not of side boxes)."""
-        return self._selector.xpath(
-            f"(//h1)[1]/following::time[normalize-space(@datetime)][not({OUTSIDE_ARTICLE})]"
-            "[1]/@datetime"
-        ).get()
+        found = _TIME_DATETIME(self.first_h1) if self.first_h1 is not None else []
+        return str(found[0]) if found else None
 
     @cached_property
     def date_line(self) -> str:
         """The text right after the headline, where the byline and the date line sit."""
-        texts = self._selector.xpath(
-            f"(//h1)[1]/following::text()[not({OUTSIDE_ARTICLE})][position() <= 40]"
-        ).getall()
+        h1 = self.first_h1
+        if h1 is None:
+            return ""
+        texts = _DATE_LINE_FIRST(h1)
+        if len(texts) < DATE_LINE_TEXTS:
+            # A side box among the first 40 (or the page ends): the exact form.
+            texts = _DATE_LINE(h1)
         return clean_text(" ".join(texts))
 
     def tag_links(self, *, before_title: bool = False) -> list[tuple[str, str]]:
         """(text, slug) of links to /tag/<slug>/ outside navigation and side boxes."""
         result = []
-        scope = "(//h1)[1]/preceding::a" if before_title else "//a"
-        for link in self._selector.xpath(
-            f"{scope}[contains(@href, '/tag/')][not({OUTSIDE_ARTICLE} or ancestor::header)]"
-        ):
-            path = urlsplit(urljoin(self.url, link.attrib.get("href", ""))).path
+        links = (_TAG_LINKS_BEFORE if before_title else _TAG_LINKS)(self._root)
+        for link in links:
+            path = urlsplit(urljoin(self.url, link.get("href", ""))).path
             match = _TAG_PATH.match(path)
-            name = text_of(link)
+            name = text_of(link) if match else ""
             if match and name:
                 result.append((name, match.group(1).lower()))
         return result
 
     @cached_property
-    def hero_figure(self) -> Selector | None:
+    def hero_figure(self) -> _Element | None:
         """The first figure after the headline that is not inside the body or a card."""
-        for figure in self._selector.xpath(
-            f"(//h1)[1]/following::figure[not({OUTSIDE_ARTICLE})]"
-            "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' c-content ')])]"
-            "[not(contains(@class, 'kg-card'))]"
-        ):
-            return figure
-        return None
+        found = _HERO_FIGURE(self.first_h1) if self.first_h1 is not None else []
+        return found[0] if found else None
 
     def caption_of_image(self, image_url: str) -> str:
         """Caption of the img showing `image_url` (by file name), else of the hero figure."""
         name = urlsplit(image_url).path.rsplit("/", 1)[-1] if image_url else ""
         if name:
-            for img in self._selector.xpath(f"//img[not({OUTSIDE_ARTICLE})]"):
+            for img in _IMAGES(self._root):
                 src = self.img_src(img)
                 if not src or src.rsplit("/", 1)[-1] != name:
                     continue
                 # The caption sits in the img's figure, or beside the img in its wrapper.
-                for step in ("ancestor::figure[1]", "parent::*", "parent::*/parent::*"):
-                    for holder in img.xpath(step):
-                        caption = caption_text(holder)
-                        if caption:
-                            return caption
+                parent = img.getparent()
+                holders = (
+                    next(img.iterancestors("figure"), None),
+                    parent,
+                    parent.getparent() if parent is not None else None,
+                )
+                for holder in holders:
+                    caption = caption_text(holder) if holder is not None else ""
+                    if caption:
+                        return caption
         hero = self.hero_figure
         return caption_text(hero) if hero is not None else ""
 
-    def img_src(self, node: Selector) -> str | None:
+    def img_src(self, node: _Element) -> str | None:
         """The asset URL of an img, or of the first img inside a figure."""
-        img = node if node.root.tag == "img" else node.xpath(".//img[1]")
-        src = img.attrib.get("src") if img else None
-        if not src and img:
-            src = first_srcset_url(img.attrib.get("srcset"))
+        img = node if node.tag == "img" else next(node.iter("img"), None)
+        src = img.get("src") if img is not None else None
+        if not src and img is not None:
+            src = first_srcset_url(img.get("srcset"))
         return unwrap_image_url(src, self.url)
 
 
-def caption_text(holder: Selector) -> str:
+def caption_text(holder: _Element) -> str:
     """Text of the first caption element (figcaption or a *caption* class) inside holder."""
-    for caption in holder.xpath(CAPTION_XPATH):
+    for caption in _CAPTIONS(holder):
         text = text_of(caption)
         if text:
             return text

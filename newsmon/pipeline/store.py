@@ -9,11 +9,13 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
 from newsmon.config import base_url_from_settings
+from newsmon.crawl.keeper import WalkKeeper
 from newsmon.extract.normalize.urls import canonical_url, is_on_site
 from newsmon.items import ArticleItem
-from newsmon.store import body_fingerprint, get_store
+from newsmon.store import StateStoreError, body_fingerprint, get_store
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class StorePipeline:
         self.stats = crawler.stats
         self.site = site
         self.clock = clock
+        self._committer: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -48,8 +51,44 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self) -> None:
-        """Open (or join) the crawl's state store now: a bad state file stops the crawl early."""
-        get_store(self.crawler)
+        """Open (or join) the crawl's state store now: a bad state file stops the crawl early.
+
+        The crawl's writes are committed in batches (NEWSMON_STORE_BATCH_WRITES/_SECONDS): a
+        timer commits a batch that waited its time, whether or not more items come.
+        """
+        store = get_store(self.crawler)
+        settings = self.crawler.settings
+        writes = settings.getint("NEWSMON_STORE_BATCH_WRITES", 100)
+        seconds = settings.getfloat("NEWSMON_STORE_BATCH_SECONDS", 1.0)
+        if writes > 1:
+            store.start_batching(writes, seconds)
+            self._committer = task.LoopingCall(self._commit_if_due)
+            self._committer.start(max(seconds / 4, 0.05), now=False)
+
+    def close_spider(self) -> None:
+        """Commit the last batch before the spider closes (publishing reads committed data)."""
+        if self._committer is not None and self._committer.running:
+            self._committer.stop()
+        self._committer = None
+        try:
+            get_store(self.crawler).stop_batching()
+        except StateStoreError as error:
+            self._store_failed(error)
+
+    def _commit_if_due(self) -> None:
+        """Commit a batch older than its time limit (the timer's tick)."""
+        try:
+            get_store(self.crawler).commit_batch_if_due()
+        except StateStoreError as error:
+            self._store_failed(error)
+
+    def _store_failed(self, error: StateStoreError) -> None:
+        """A batch could not be committed: the run says so once and stops, as for any write."""
+        keeper = self.crawler.get_extension(WalkKeeper)
+        if keeper is not None:
+            keeper.store_failed(error)
+        else:
+            logger.error("the state store could not be written: %s", error)
 
     def process_item(self, item: Any) -> Any:
         """Record an ArticleItem; pass it on if new or updated, drop it if unchanged."""

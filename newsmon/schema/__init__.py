@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 SCHEMA_FILE = "article.schema.json"
@@ -36,6 +37,27 @@ def load_article_schema() -> dict[str, Any]:
 def _validator() -> jsonschema.Draft202012Validator:
     """The compiled validator (built once per process)."""
     return jsonschema.Draft202012Validator(load_article_schema())
+
+
+@cache
+def _quick_check() -> Any:
+    """The same schema compiled to Python by fastjsonschema: a fast yes for a valid record.
+
+    Only a yes is taken from it: a record it refuses goes to jsonschema, which names every
+    problem (and has the last word: fastjsonschema also checks formats, which jsonschema
+    leaves alone). It never accepts a record jsonschema refuses (checked on 15,000 mutated
+    records of a crawl's archive: `tests/test_schema_check.py`).
+    """
+    return fastjsonschema.compile(load_article_schema())
+
+
+def is_valid_record(record: dict[str, Any]) -> bool:
+    """Tell whether `record` passes the compiled schema check."""
+    try:
+        _quick_check()(record)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 @cache
@@ -66,6 +88,8 @@ class Problem:
 
 def record_problems(record: dict[str, Any]) -> list[Problem]:
     """Every way `record` breaks the schema, in the schema's field order ([] if it is valid)."""
+    if is_valid_record(record):
+        return []
     problems = []
     for error in _validator().iter_errors(record):
         if error.validator == "required":

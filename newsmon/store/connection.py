@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -104,8 +105,10 @@ class Connection:
         return cls(path)
 
     def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connection (committing an open batch first); safe to call twice."""
         if self._conn is not None:
+            with contextlib.suppress(StateStoreError):
+                self.commit_batch()
             self._conn.close()
             self._conn = None
 
@@ -171,11 +174,65 @@ class Connection:
             raise StateStoreError(f"the state store {self.path} is closed")
         return self._conn
 
+    # --- batched commits ---------------------------------------------------------------
+
+    def start_batching(self, max_writes: int, max_seconds: float) -> None:
+        """From now on, commit every `max_writes` write blocks or `max_seconds`, not each one.
+
+        A crawl writes a few small blocks per article (its version, its listings, its
+        validators); a COMMIT each, with `synchronous = FULL`, is an fsync each. In a batch
+        every block is a SAVEPOINT of one open transaction, which `commit_batch` (or the next
+        block after the limits) commits. A run killed meanwhile loses only the uncommitted
+        blocks: their articles are not in the store, so the next run fetches them again, and
+        nothing was archived from them (the archive is written from committed versions only,
+        after `stop_batching`).
+        """
+        self._batch_limits = (max(1, max_writes), max(0.0, max_seconds))
+
+    def stop_batching(self) -> None:
+        """Commit what the batch holds; every write block commits on its own again."""
+        self.commit_batch()
+        self._batch_limits = None
+
+    def commit_batch(self) -> None:
+        """Commit the open batch now, if one is open."""
+        conn = self._conn
+        if conn is None or not self._batch_open:
+            return
+        self._batch_open = False
+        self._batch_writes = 0
+        with self._errors_said(conn):
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    def commit_batch_if_due(self) -> None:
+        """Commit the open batch if it is older than its time limit."""
+        if self.batch_due():
+            self.commit_batch()
+
+    def batch_due(self) -> bool:
+        """Tell whether the open batch is older than its time limit (for a periodic check)."""
+        if not self._batch_open or self._batch_limits is None:
+            return False
+        return time.monotonic() - self._batch_started >= self._batch_limits[1]
+
+    _batch_limits: tuple[int, float] | None = None
+    _batch_open = False
+    _batch_writes = 0
+    _batch_started = 0.0
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block as one write transaction, taking the write lock up front."""
+        """Run a block as one write transaction, taking the write lock up front.
+
+        While batching (`start_batching`), the block is a savepoint of the batch's transaction.
+        """
+        if self._batch_limits is not None:
+            with self._batched_block() as conn:
+                yield conn
+            return
         conn = self._connection()
-        try:
+        with self._errors_said(conn):
             # IMMEDIATE: a read-then-write (look up, then insert) cannot interleave with
             # another writer, which would otherwise store one article twice.
             conn.execute("BEGIN IMMEDIATE")
@@ -188,8 +245,50 @@ class Connection:
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @contextmanager
+    def _batched_block(self) -> Iterator[sqlite3.Connection]:
+        """One write block inside the batch's transaction (opened with the write lock)."""
+        conn = self._connection()
+        limits = self._batch_limits
+        assert limits is not None
+        try:
+            with self._errors_said(conn):
+                if not self._batch_open or not conn.in_transaction:
+                    conn.execute("BEGIN IMMEDIATE")
+                    self._batch_open = True
+                    self._batch_writes = 0
+                    self._batch_started = time.monotonic()
+                conn.execute("SAVEPOINT block")
+                try:
+                    yield conn
+                except BaseException:
+                    # Undo this block only; the batch's earlier blocks stay (SQLite may have
+                    # rolled back the whole transaction already: disk full, I/O error).
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK TO block")
+                        conn.execute("RELEASE block")
+                    raise
+                conn.execute("RELEASE block")
+                self._batch_writes += 1
+                if (
+                    self._batch_writes >= limits[0]
+                    or time.monotonic() - self._batch_started >= limits[1]
+                ):
+                    self.commit_batch()
+        except StateStoreError:
+            self._batch_open = False
+            raise
+
+    @contextmanager
+    def _errors_said(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """An SQLite error rolls back what is open and is said as it is, once.
+
+        Disk full, read-only, I/O error: `describe_error` words it for whoever catches it.
+        """
+        try:
+            yield
         except sqlite3.Error as exc:
-            # Said as it is (disk full, read-only, I/O error), once, by whoever catches it.
             if conn.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")

@@ -23,6 +23,7 @@ import logging
 import re
 from typing import Any
 
+from lxml import etree
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Request, Response
@@ -79,6 +80,7 @@ EMPTY_BODY_CONTAINER = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' c-content ')"
     " or @itemprop='articleBody'][not(normalize-space())]"
 )
+_EMPTY_BODY_CONTAINERS = etree.XPath(EMPTY_BODY_CONTAINER)
 # Validators of a conditional request: the browser must get the page, not a bodiless 304.
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
@@ -103,7 +105,7 @@ def has_app_marks(html: str) -> bool:
 
 
 def missing_content(
-    kind: PageKind, response: HtmlResponse, *, data_will_do: bool = True
+    kind: PageKind, response: HtmlResponse, request: Request, *, data_will_do: bool = True
 ) -> str | None:
     """What the page object needs and does not find in this HTML, or None if nothing.
 
@@ -117,7 +119,7 @@ def missing_content(
         if listing.cards() or (data_will_do and listing.data_url()):
             return None
         return "no article cards"
-    page = article_page(response)
+    page = article_page(response, request)
     if not page.title():
         return "no headline"
     body = page.body_content
@@ -125,7 +127,7 @@ def missing_content(
         return "no body"
     # The site's body container is there but empty: the app fills it in after load, and what
     # the fallbacks found elsewhere (an author box, say) is not the body.
-    if body.source != "next-data" and page.selector.xpath(EMPTY_BODY_CONTAINER):
+    if body.source != "next-data" and _EMPTY_BODY_CONTAINERS(page.selector.root):
         return "an empty body container"
     return None
 
@@ -178,11 +180,13 @@ class RenderMiddleware:
             or self.mode != "auto"
             or response.status != 200
             or not isinstance(response, HtmlResponse)
-            or not has_app_marks(response.text)
         ):
             return response
-        missing = missing_content(kind, response)
-        if missing is None:
+        # What the page lacks first: the spider reads the same page object, so this costs
+        # nothing for a page that has its content (nearly every one), and such a page is
+        # never decoded to text and scanned for the marks of an app.
+        missing = missing_content(kind, response, request)
+        if missing is None or not has_app_marks(response.text):
             return response
         self._count("needed")
         if self.unavailable:
@@ -231,7 +235,7 @@ class RenderMiddleware:
         self._count("rendered")
         kind: PageKind = request.meta[RENDER_META]
         missing = missing_content(
-            kind, response, data_will_do=not request.meta.get(RENDER_WANTED_META)
+            kind, response, request, data_will_do=not request.meta.get(RENDER_WANTED_META)
         )
         if missing is not None:
             self._count("incomplete")

@@ -12,8 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any, Self
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -26,7 +30,7 @@ from newsmon.crawl.http import (
     refused_for_good,
 )
 from newsmon.crawl.keeper import WalkKeeper
-from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META
+from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META, WALK_META
 from newsmon.crawl.pages import article_page, forget
 from newsmon.crawl.signals import listing_read
 from newsmon.crawl.walks import Validators
@@ -38,6 +42,9 @@ from newsmon.run.outcome import NETWORK_ERROR, fetch_failures
 
 logger = logging.getLogger(__name__)
 
+# Card URLs whose article key is remembered (a few MB at most); then the memo starts again.
+KEY_CACHE_SIZE = 50_000
+
 # A revisit answered with one of these: the site says the article is gone.
 GONE_STATUSES = frozenset({404, 410})
 
@@ -48,6 +55,22 @@ class ArticleSpider(scrapy.Spider):
     base_url: str
     max_pages: int
     slugs: list[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keys: dict[str, str] = {}
+        # Per walk, its article requests not finished yet, and its next page held back.
+        self._outstanding: dict[str, int] = {}
+        self._held: dict[str, Request] = {}
+        self.max_outstanding = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Read the walks' bound (NEWSMON_WALK_MAX_OUTSTANDING); release held pages at idle."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_outstanding = max(0, crawler.settings.getint("NEWSMON_WALK_MAX_OUTSTANDING"))
+        crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
+        return spider
 
     @property
     def walks(self) -> WalkKeeper:
@@ -97,7 +120,7 @@ class ArticleSpider(scrapy.Spider):
             if not is_on_site(card.url, self.base_url):
                 self._count("articles/offsite_link")
                 continue
-            on_site.append((card, canonical_url(card.url, self.base_url)))
+            on_site.append((card, self.key_of(card.url)))
         self.walks.cards_seen(slug, [(key, card.published) for card, key in on_site])
         known = self.walks.known([key for _, key in on_site])
         for card, key in on_site:
@@ -105,7 +128,7 @@ class ArticleSpider(scrapy.Spider):
                 self._count("articles/known")
                 self.walks.card_of_known_article(key, slug)
             elif self.walks.card_of_new_article(key, slug):
-                yield self.article_request(card, key)
+                yield self.article_request(card, key, walk=slug)
         if page >= self.max_pages:
             return
         if not self.walks.walk(slug).full and all(key in known for _, key in on_site):
@@ -114,16 +137,63 @@ class ArticleSpider(scrapy.Spider):
             return
         if next_url and is_on_site(next_url, self.base_url):
             walk = self.walks.walk(slug)
-            yield self.listing_request(slug, page + 1, next_url, conditional=not walk.full)
+            request = self.listing_request(slug, page + 1, next_url, conditional=not walk.full)
+            if self.max_outstanding and self._outstanding.get(slug, 0) >= self.max_outstanding:
+                # Asked for once enough of this walk's articles are done (`_settled`).
+                self._held[slug] = request
+                self._count("listings/held_back")
+                return
+            yield request
 
-    def article_request(self, card: ListingCard, key: str) -> Request:
-        """The request for one card's article."""
+    def _settled(self, meta: dict[str, Any]) -> list[Request]:
+        """An article request of a walk finished: its held next page, if it may go now."""
+        slug = meta.get(WALK_META)
+        if not isinstance(slug, str) or slug not in self._outstanding:
+            return []
+        self._outstanding[slug] -= 1
+        if slug in self._held and self._outstanding[slug] < self.max_outstanding:
+            return [self._held.pop(slug)]
+        return []
+
+    def release_held(self) -> None:
+        """Nothing else to do: ask for every held page.
+
+        An article request that never came back (one the duplicate filter dropped, say) must
+        not stop its walk.
+        """
+        if not self._held:
+            return
+        held, self._held = list(self._held.values()), {}
+        for request in held:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def key_of(self, url: str) -> str:
+        """The article key (canonical URL) of a card's URL, worked out once per URL.
+
+        An article shows in several listings (3.4 on average on the replica) and w3lib's
+        canonicalisation is the dearest step of reading a card; the one key object is then
+        shared by every book of the walks that holds it. Bounded like the walks' own books.
+        """
+        key = self._keys.get(url)
+        if key is None:
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.clear()
+            key = self._keys[url] = canonical_url(url, self.base_url)
+        return key
+
+    def article_request(self, card: ListingCard, key: str, walk: str | None = None) -> Request:
+        """The request for one card's article (counted against its walk, if one led to it)."""
+        meta: dict[str, Any] = {ARTICLE_META: key}
+        if walk is not None:
+            meta[WALK_META] = walk
+            self._outstanding[walk] = self._outstanding.get(walk, 0) + 1
         return Request(
             card.url,
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={CARD_ARG: card, "key": key},
-            meta={ARTICLE_META: key},
+            meta=meta,
         )
 
     def refetch_request(self, key: str) -> Request:
@@ -149,7 +219,7 @@ class ArticleSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse_revisit(self, response: Response, key: str) -> Iterator[ArticleItem]:
+    def parse_revisit(self, response: Response, key: str) -> Iterator[ArticleItem | Request]:
         """Hand a changed page to parse_article; a 304 is counted and yields nothing."""
         self.walks.article_answered(key)
         if response.status == 304:
@@ -159,6 +229,13 @@ class ArticleSpider(scrapy.Spider):
         yield from self.parse_article(response, None, key)
 
     def parse_article(
+        self, response: Response, card: ListingCard | None, key: str
+    ) -> Iterator[ArticleItem | Request]:
+        """Turn an article page into an item; then maybe its walk's next page."""
+        yield from self.read_article(response, card, key)
+        yield from self._settled(response.meta)
+
+    def read_article(
         self, response: Response, card: ListingCard | None, key: str
     ) -> Iterator[ArticleItem]:
         """Turn an article page into an item; a page that is not an article is counted."""
@@ -201,11 +278,11 @@ class ArticleSpider(scrapy.Spider):
             self.walks.article_missing(failure.request.meta[ARTICLE_META])  # type: ignore[attr-defined]
         self._report_failure(failure, "revisits", "revisit failed")
 
-    def article_failed(self, failure: Failure) -> None:
+    def article_failed(self, failure: Failure) -> list[Request]:
         """Report an article that could not be fetched; the crawl goes on.
 
         If it may come next time (a block, a network or server error), the next run fetches
-        it again, whatever its listing says then.
+        it again, whatever its listing says then. Its walk's held page may go now.
         """
         key = failure.request.meta.get(ARTICLE_META)  # type: ignore[attr-defined]
         if key is not None:
@@ -220,6 +297,7 @@ class ArticleSpider(scrapy.Spider):
                 # Too large, not HTML, leading off the site: the same next run, so it waits.
                 self.walks.page_failed(key, f"refused ({refused})")
         self._report_failure(failure, "articles", "article not fetched")
+        return self._settled(failure.request.meta)  # type: ignore[attr-defined]
 
     def _report_failure(self, failure: Failure, kind: str, words: str) -> None:
         """Count a failed request under `kind` (by HTTP status if it got one) and log it."""

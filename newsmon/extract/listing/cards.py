@@ -8,12 +8,14 @@ or `/author/` links) and the excerpt (the longest paragraph).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from newsmon.extract.normalize.dates import parse_card_date, parse_visible_date
 from newsmon.extract.normalize.text import clean_text
@@ -38,6 +40,35 @@ CARD_XPATH = (
     "//article[contains(concat(' ', normalize-space(@class), ' '), ' archiveCard ')"
     " or contains(concat(' ', normalize-space(@class), ' '), ' js-card ')]"
     f"[not({CHROME_ANCESTORS})]"
+)
+_CARDS = etree.XPath(CARD_XPATH)
+
+
+def _compiled(css: str | None = None, xpath: str | None = None) -> etree.XPath:
+    """A card reader compiled once: parsel translates CSS and compiles XPath at every call."""
+    return etree.XPath(css2xpath(css) if css else str(xpath), smart_strings=False)
+
+
+# A card's parts, in the order each is tried (what `node.css(...)`/`node.xpath(...)` gave).
+_HREFS = (
+    _compiled(css="h3.archiveCard__title a.archiveCard__link::attr(href)"),
+    _compiled(css="a.archiveCard__link::attr(href)"),
+    _compiled(xpath=".//h3//a/@href | .//h2//a/@href"),
+)
+_ALL_HREFS = _compiled(xpath=".//a/@href")
+_TITLE_TEXTS = (
+    _compiled(css="h3.archiveCard__title ::text"),
+    _compiled(xpath=".//h3//text() | .//h2//text()"),
+)
+_STAMP = _compiled(xpath=".//time/@datetime")
+_TAG_TEXTS = (
+    _compiled(css=".archiveCard__tag ::text"),
+    _compiled(xpath=".//a[contains(@href, '/tag/')]//text()"),
+)
+_AUTHOR_TEXTS = _compiled(css=".archiveCard__author ::text")
+_EXCERPT_TEXTS = (
+    _compiled(css=".archiveCard__description ::text"),
+    _compiled(xpath=".//p//text()"),
 )
 _EXCERPT_HINTS = ("description", "excerpt", "dek", "summary", "standfirst", "lede")
 _AUTHOR_HINTS = ("author", "byline")
@@ -102,46 +133,44 @@ def host_of(url: str) -> str:
 def markup_cards(selector: Selector, page_url: str) -> list[ListingCard]:
     """Cards of the 2025 markup: article.js-card.archiveCard outside the page chrome."""
     cards = []
-    for node in selector.xpath(CARD_XPATH):
+    for node in _CARDS(selector.root):
         card = _markup_card(node, page_url)
         if card is not None:
             cards.append(card)
     return cards
 
 
-def _markup_card(node: Selector, page_url: str) -> ListingCard | None:
-    href = (
-        node.css("h3.archiveCard__title a.archiveCard__link::attr(href)").get()
-        or node.css("a.archiveCard__link::attr(href)").get()
-        or node.xpath(".//h3//a/@href | .//h2//a/@href").get()
-        or next(
-            (h for h in node.xpath(".//a/@href").getall() if article_url(h, page_url)),
+def _first(node: etree._Element, readers: tuple[etree.XPath, ...]) -> list[str]:
+    """The results of the first reader that finds anything."""
+    for reader in readers:
+        found = reader(node)
+        if found:
+            return [str(value) for value in found]
+    return []
+
+
+def _markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
+    hrefs = _first(node, _HREFS)
+    href = hrefs[0] if hrefs else None
+    if not href:
+        href = next(
+            (str(h) for h in _ALL_HREFS(node) if article_url(str(h), page_url)),
             None,
         )
-    )
     if not href:
         return None
-    title = clean_text(
-        " ".join(
-            node.css("h3.archiveCard__title ::text").getall()
-            or node.xpath(".//h3//text() | .//h2//text()").getall()
-        )
-    )
-    stamp = node.attrib.get("data-archive-id") or node.xpath(".//time/@datetime").get()
-    tag = (
-        node.css(".archiveCard__tag ::text").getall()
-        or node.xpath(".//a[contains(@href, '/tag/')]//text()").getall()
-    )
-    author = clean_text(" ".join(node.css(".archiveCard__author ::text").getall()))
-    excerpt = (
-        node.css(".archiveCard__description ::text").getall() or node.xpath(".//p//text()").getall()
-    )
+    title = clean_text(" ".join(_first(node, _TITLE_TEXTS)))
+    stamps = _STAMP(node)
+    stamp = node.get("data-archive-id") or (str(stamps[0]) if stamps else None)
+    tag = _first(node, _TAG_TEXTS)
+    author = clean_text(" ".join(str(text) for text in _AUTHOR_TEXTS(node)))
+    excerpt = _first(node, _EXCERPT_TEXTS)
     return ListingCard(
         url=strip_tracking(urljoin(page_url, href.strip())),
         title=title,
         published=parse_card_date(stamp),
         primary_tag=clean_text(" ".join(tag)),
-        author=_byline(author) or _byline_in(node.root),
+        author=_byline(author) or _byline_in(node),
         excerpt=clean_text(" ".join(excerpt)),
     )
 
@@ -158,17 +187,18 @@ def read_card(container: etree._Element, url: str, title: str) -> ListingCard:
     )
 
 
-def _texts(element: etree._Element) -> list[str]:
-    """The element's text nodes, cleaned, blanks left out (comments and scripts skipped)."""
-    texts = []
+def _texts(element: etree._Element) -> Iterator[str]:
+    """The element's text nodes, cleaned, blanks left out (comments and scripts skipped).
+
+    Lazily: a reader that finds its byline or date in the first texts cleans no more.
+    """
     for node in element.iter():
         if not isinstance(node.tag, str) or node.tag in ("script", "style", "template"):
             continue
         for text in (node.text, *(child.tail for child in node)):
             cleaned = clean_text(text or "")
             if cleaned:
-                texts.append(cleaned)
-    return texts
+                yield cleaned
 
 
 def _date_in(container: etree._Element) -> datetime | None:

@@ -14,7 +14,11 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _CONTROLS = "".join(
     chr(c) for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if c not in (9, 10, 13)
 )
-_DELETE = str.maketrans("", "", _INVISIBLE + _CONTROLS)
+# A character class, not str.translate: translate looks up every character in a dict (about
+# 100 us for a 1.3 KB date line), the regex scans in C (10 us).
+_DELETE = re.compile("[" + re.escape(_INVISIBLE + _CONTROLS) + "]")
+
+_ASCII_CONTROLS = re.compile("[" + re.escape("".join(c for c in _CONTROLS if c < "\x80")) + "]")
 
 # Python's \s is Unicode-aware: it covers NBSP, thin and ideographic spaces, line separators.
 _SPACES = re.compile(r"\s+")
@@ -42,13 +46,17 @@ _WORD = re.compile(r"\w+(?:['\u2019.,\-]\w+)*")
 
 def _scrub(text: str) -> str:
     """Decode entities, compose to NFC, and delete invisible and control characters."""
-    return unicodedata.normalize("NFC", html.unescape(text)).translate(_DELETE)
+    return _DELETE.sub("", unicodedata.normalize("NFC", html.unescape(text)))
 
 
 def clean_text(text: str | None) -> str:
     """Return one-line text: entities decoded, NFC, no invisible characters, spaces collapsed."""
     if not text:
         return ""
+    if text.isascii() and "&" not in text and _ASCII_CONTROLS.search(text) is None:
+        # Most text nodes: nothing to decode, compose or delete, so only the spaces collapse
+        # (str.split splits at exactly the characters \s matches here), at a third of the cost.
+        return " ".join(text.split())
     return _SPACES.sub(" ", _scrub(text)).strip()
 
 
@@ -67,7 +75,7 @@ def clean_markup(markup: str | None) -> str:
     if not markup:
         return ""
     # Entities stay encoded here: decoding &lt; inside markup would create tags.
-    return unicodedata.normalize("NFC", markup).translate(_DELETE).strip()
+    return _DELETE.sub("", unicodedata.normalize("NFC", markup)).strip()
 
 
 def strip_trailing_chrome(text: str) -> str:
