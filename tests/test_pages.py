@@ -127,6 +127,42 @@ def test_empty_page_is_not_an_article() -> None:
         ).to_item()
 
 
+ARTICLE_ID = "6b096ee0ac973a1edd6894e3"
+OTHER_ID = "5a1e2b3c4d5e6f708192a3b4"
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # A trending card before the article carries another post's id: the headline's wins.
+        (
+            f'<aside><div data-post-id="{OTHER_ID}"><a href="/x/">Trending</a></div></aside>'
+            f'<article data-post-id="{ARTICLE_ID}"><h1>Headline</h1>{{body}}</article>',
+            ARTICLE_ID,
+        ),
+        # Two ids, none around the headline: neither is trusted.
+        (
+            f'<div data-post-id="{OTHER_ID}"></div><h1>Headline</h1>{{body}}'
+            f'<div data-post-id="{ARTICLE_ID}"></div>',
+            "",
+        ),
+        # One id on the page, wherever it is: it is the page's.
+        (f'<h1>Headline</h1>{{body}}<footer data-post-id="{ARTICLE_ID}"></footer>', ARTICLE_ID),
+        # Edit links of two posts: neither.
+        (
+            f'<h1>Headline</h1>{{body}}<a href="/ghost/#/editor/post/{OTHER_ID}">Edit</a>'
+            f'<a href="/ghost/#/editor/post/{ARTICLE_ID}">Edit</a>',
+            "",
+        ),
+    ],
+)
+def test_the_ghost_id_is_the_articles_own(markup: str, expected: str) -> None:
+    body = "<div class='c-content'><p>" + "Words of the article body go here. " * 10 + "</p></div>"
+    html = "<html><body>" + markup.replace("{body}", body) + "</body></html>"
+    page = ArticlePage.from_html(html, "https://kyivindependent.com/headline/")
+    assert page.ghost_id() == expected
+
+
 def test_card_fills_what_the_page_lacks() -> None:
     from datetime import UTC, datetime
 

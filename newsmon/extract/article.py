@@ -41,10 +41,12 @@ NEXT_DATA_MODIFIED = ("updated_at", "dateModified", "updatedAt", "modifiedAt")
 # A Ghost post id (the site RSS's guid), and the "Edit post" link that names it on a page.
 GHOST_ID = re.compile(r"[0-9a-f]{24}")
 GHOST_EDIT_LINK = re.compile(r"/ghost/#/editor/post/([0-9a-f]{24})\b")
-# Compiled once (parsel compiles an expression at every call).
-_POST_ID = etree.XPath(
-    "//article/@data-post-id | //*[@data-post-id][1]/@data-post-id", smart_strings=False
+# Compiled once (parsel compiles an expression at every call). The page's own post id is the
+# one around its headline: a related or trending card before it may carry an id of its own.
+_OWN_POST_ID = etree.XPath(
+    "(//h1)[1]/ancestor-or-self::*[@data-post-id][1]/@data-post-id", smart_strings=False
 )
+_ALL_POST_IDS = etree.XPath("//@data-post-id", smart_strings=False)
 _EDIT_LINKS = etree.XPath("//a/@href[contains(., '/editor/post/')]", smart_strings=False)
 
 
@@ -140,15 +142,22 @@ class ArticlePage(FieldPage):
         return ""
 
     def _ghost_id_candidates(self) -> Iterator[str]:
-        """data-post-id, then "Edit post" links, then the card's id; each read when asked."""
+        """The page's post id candidates, each read when asked.
+
+        The data-post-id around the headline, else the page's only data-post-id or "Edit post"
+        id (several different ones name other posts too: none is trusted), else the card's id.
+        """
         root = self._selector.root
-        post_ids = _POST_ID(root)
-        if post_ids:
-            yield str(post_ids[0])
-        for href in _EDIT_LINKS(root):
-            match = GHOST_EDIT_LINK.search(str(href))
-            if match:
-                yield match.group(1)
+        own = _OWN_POST_ID(root)
+        if own:
+            yield str(own[0])
+        for found in (
+            _ALL_POST_IDS(root),
+            [m.group(1) for href in _EDIT_LINKS(root) if (m := GHOST_EDIT_LINK.search(str(href)))],
+        ):
+            distinct = {str(value).strip() for value in found}
+            if len(distinct) == 1:
+                yield distinct.pop()
         if self.card:
             yield self.card.ghost_id
 
