@@ -181,7 +181,8 @@ def test_a_network_error_is_one_line_with_its_url_and_reason(tmp_path: Path) -> 
     assert any("took longer than" in line for line in done.stderr.splitlines())
     assert failed
     for url in failed:
-        assert sum(url in line for line in done.stderr.splitlines()) == 1, url
+        naming = [line for line in done.stderr.splitlines() if url in line]
+        assert len(naming) == 1, naming
 
 
 def test_lock_and_bad_setting_messages_are_said_once(replica_small: Any, tmp_path: Path) -> None:
