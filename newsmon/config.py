@@ -93,10 +93,18 @@ def check_writable_dir(path: Path, setting: str) -> None:
     if not path.is_dir():
         raise NewsmonConfigError(f"{setting}: {path} is not a writable folder")
     try:
-        handle, probe = tempfile.mkstemp(prefix=".newsmon-probe-", dir=path)
-        os.close(handle)
-        os.unlink(probe)
+        probe_writable(path)
     except OSError as error:
         raise NewsmonConfigError(
             f"{setting}: {path} is not a writable folder ({error.strerror or error})"
         ) from error
+
+
+def probe_writable(folder: Path) -> None:
+    """Create and remove an empty file in `folder`; raise OSError if this process cannot.
+
+    Permission bits say nothing of a read-only mount, of /sys, or of root's rights.
+    """
+    handle, probe = tempfile.mkstemp(prefix=".newsmon-probe-", dir=folder)
+    os.close(handle)
+    os.unlink(probe)

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
 
-from newsmon.config import NewsmonConfigError
+from newsmon.config import NewsmonConfigError, probe_writable
 from newsmon.publish.paths import published_file, published_folder
 
 # What newsmon leaves in every output folder it publishes to: it tells the next run (and a
@@ -75,7 +74,7 @@ def check_output_folder(
             )
     try:
         resolved.mkdir(parents=True, exist_ok=True)
-        _probe(resolved)
+        probe_writable(resolved)
         if not (resolved / MARKER).is_file() or (site is not None and marked_for is None):
             named = f"{SITE_LINE}{site}\n" if site is not None else ""
             (resolved / MARKER).write_text(MARKER_TEXT + named, encoding="utf-8")
@@ -135,10 +134,3 @@ def _first_stranger_in_feed_folder(folder: Path, name: str) -> str | None:
         if not published_file(relative):
             return relative
     return None
-
-
-def _probe(folder: Path) -> None:
-    """Create and remove an empty file: the folder is writable by this process, truly."""
-    handle, probe = tempfile.mkstemp(prefix=".newsmon-probe-", dir=folder)
-    os.close(handle)
-    os.unlink(probe)
