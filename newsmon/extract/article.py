@@ -23,6 +23,7 @@ from newsmon.extract.body import BodyContent, extract_body
 from newsmon.extract.document import Document, parse_html
 from newsmon.extract.fields import FieldPage, PageSource, Sourced, computed_once, field
 from newsmon.extract.head import PageHead, ld_names, ld_url
+from newsmon.extract.index import TagIndex
 from newsmon.extract.listing import ListingCard, ListingPage
 from newsmon.extract.markup import UPDATED, ArticleMarkup
 from newsmon.extract.normalize.authors import split_byline
@@ -47,7 +48,6 @@ _OWN_POST_ID = etree.XPath(
     "(//h1)[1]/ancestor-or-self::*[@data-post-id][1]/@data-post-id", smart_strings=False
 )
 _ALL_POST_IDS = etree.XPath("//@data-post-id", smart_strings=False)
-_EDIT_LINKS = etree.XPath("//a/@href[contains(., '/editor/post/')]", smart_strings=False)
 
 
 class NotAnArticle(Exception):
@@ -78,8 +78,9 @@ class ArticlePage(FieldPage):
         self.url = url
         self.card = card
         self.truncated = truncated
-        self.head = PageHead(selector)
-        self.markup = ArticleMarkup(selector, url)
+        self.index = TagIndex(selector.root)
+        self.head = PageHead(selector, self.index)
+        self.markup = ArticleMarkup(selector, url, self.index)
 
     @classmethod
     def from_response(cls, response: PageSource, card: ListingCard | None = None) -> ArticlePage:
@@ -153,7 +154,12 @@ class ArticlePage(FieldPage):
             yield str(own[0])
         for found in (
             _ALL_POST_IDS(root),
-            [m.group(1) for href in _EDIT_LINKS(root) if (m := GHOST_EDIT_LINK.search(str(href)))],
+            [
+                m.group(1)
+                for link in self.index.elements("a")
+                if "/editor/post/" in (href := link.get("href") or "")
+                and (m := GHOST_EDIT_LINK.search(href))
+            ],
         ):
             distinct = {str(value).strip() for value in found}
             if len(distinct) == 1:
@@ -247,6 +253,7 @@ class ArticlePage(FieldPage):
         published: datetime | None = self.published()
         return published
 
+    @computed_once
     def _visible_date(self) -> datetime | None:
         """The date line's publication time, without its "(Updated: ...)" part."""
         return parse_visible_date(UPDATED.sub("", self.markup.date_line))

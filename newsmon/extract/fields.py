@@ -136,6 +136,8 @@ class FieldPage:
     """Base of page objects made of declared fields (see `field`)."""
 
     fields: ClassVar[tuple[FieldSpec, ...]] = ()
+    # The fields by name, built with `fields` (every field read looks its spec up).
+    field_specs: ClassVar[dict[str, FieldSpec]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -146,6 +148,7 @@ class FieldPage:
             if isinstance(spec, FieldSpec):
                 found[spec.name] = spec
         cls.fields = tuple(found.values())
+        cls.field_specs = dict(found)
 
     def __init__(self) -> None:
         self.field_values: dict[str, Any] = {}
@@ -156,17 +159,13 @@ class FieldPage:
 
     def sourced(self, name: str) -> Sourced[Any]:
         """A declared field with its source (a field without a chain has none)."""
-        spec = self._specs()[name]
+        spec = self.field_specs[name]
         result = getattr(type(self), spec.method).raw(self)
         return result if isinstance(result, Sourced) else Sourced(result)
 
     def extract(self) -> dict[str, Sourced[Any]]:
         """Every declared field, computed once, as Sourced values."""
         return {spec.name: self.sourced(spec.name) for spec in self.fields}
-
-    @classmethod
-    def _specs(cls) -> dict[str, FieldSpec]:
-        return {spec.name: spec for spec in cls.fields}
 
     @classmethod
     def names(cls, *, coverage: bool = False, tracked: bool = False) -> tuple[str, ...]:

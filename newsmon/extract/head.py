@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from lxml import etree
 from parsel import Selector
 
+from newsmon.extract.index import TagIndex, xml_tokens
 from newsmon.extract.normalize.jsondata import (
     MAX_APP_DATA_CHARS,
     MAX_JSONLD_CHARS,
@@ -17,15 +17,6 @@ from newsmon.extract.normalize.jsondata import (
 )
 
 logger = logging.getLogger(__name__)
-
-# Compiled once (parsel compiles every `.xpath()` call anew); plain strings, not smart ones.
-_METAS = etree.XPath("descendant::meta[@content]")
-_CANONICAL = etree.XPath(
-    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href",
-    smart_strings=False,
-)
-_NEXT_DATA = etree.XPath('//script[@id="__NEXT_DATA__"]/text()', smart_strings=False)
-_JSON_LD = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
 
 # Ghost emits "Article"; other schema.org article types are accepted in case a redesign
 # switches to the more specific ones.
@@ -38,13 +29,14 @@ ARTICLE_TYPES = frozenset(
 class PageHead:
     """Meta tags, canonical link and the JSON-LD article object of one page."""
 
-    def __init__(self, selector: Selector) -> None:
-        self._root = selector.root
+    def __init__(self, selector: Selector, index: TagIndex | None = None) -> None:
+        self._index = index or TagIndex(selector.root)
         self._meta: dict[str, list[str]] = {}
-        for node in _METAS(self._root):
+        for node in self._index.elements("meta"):
+            content = node.get("content")
             key = node.get("property") or node.get("name") or ""
-            if key:
-                self._meta.setdefault(key.strip().lower(), []).append(node.get("content"))
+            if key and content is not None:
+                self._meta.setdefault(key.strip().lower(), []).append(content)
         self.jsonld_errors = 0
         # What was refused or cut while reading the page (counted by the crawl).
         self.cuts: list[str] = []
@@ -65,9 +57,11 @@ class PageHead:
 
     def canonical(self) -> str | None:
         """Return the href of <link rel="canonical">, if any."""
-        found = _CANONICAL(self._root)
-        href = str(found[0]) if found else None
-        return href.strip() if href and href.strip() else None
+        for link in self._index.elements("link"):
+            href = link.get("href")
+            if href is not None and "canonical" in xml_tokens(link.get("rel")):
+                return href.strip() or None
+        return None
 
     def ld(self, key: str) -> Any:
         """Return a field of the JSON-LD article object, or None."""
@@ -76,8 +70,7 @@ class PageHead:
     def next_data(self, *keys: str) -> str | None:
         """First string value under any of `keys` in the Next.js __NEXT_DATA__ payload."""
         if self._next_data is _UNSET:
-            found = _NEXT_DATA(self._root)
-            raw = str(found[0]) if found else None
+            raw = next(self._script_texts(id="__NEXT_DATA__"), None)
             try:
                 self._next_data = load_json(raw, max_chars=MAX_APP_DATA_CHARS) if raw else None
             except JsonRefused as refused:
@@ -91,8 +84,15 @@ class PageHead:
                     return value
         return None
 
+    def _script_texts(self, **attribute: str) -> Iterator[str]:
+        """The text of every script whose one given attribute has exactly the given value."""
+        ((name, wanted),) = attribute.items()
+        for script in self._index.elements("script"):
+            if script.get(name) == wanted and script.text is not None:
+                yield script.text
+
     def _find_article_ld(self) -> dict[str, Any] | None:
-        for raw in _JSON_LD(self._root):
+        for raw in self._script_texts(type="application/ld+json"):
             try:
                 data = load_json(raw, max_chars=MAX_JSONLD_CHARS)
             except JsonRefused as refused:

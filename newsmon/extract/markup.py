@@ -23,6 +23,11 @@ from lxml import etree
 from lxml.etree import _Element
 from parsel import Selector
 
+from newsmon.extract.index import (
+    OUTSIDE_ARTICLE_TAGS,
+    TagIndex,
+    has_ancestor,
+)
 from newsmon.extract.normalize.authors import split_byline
 from newsmon.extract.normalize.images import first_srcset_url, unwrap_image_url
 from newsmon.extract.normalize.text import clean_text
@@ -46,6 +51,8 @@ _AFTER_NAMES = re.compile(
     r"October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|"
     r"Nov|Dec)\.?\s+\d|\s\d+\s+min read"
 )
+# A root-relative path with no dot segment, query, fragment or escape.
+_PLAIN_PATH = re.compile(r"/(?!/)(?:[A-Za-z0-9_~-]+/?)*\Z")
 _TAG_PATH = re.compile(r"^/tag/([^/]+)/?$")
 # Text nodes of the date line: the byline and the date sit in the first of them.
 DATE_LINE_TEXTS = 40
@@ -56,16 +63,8 @@ def _xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression, smart_strings=False)
 
 
-_HEADLINE_TEXTS = tuple(_xpath(f"({xpath})[1]//text()") for xpath in TITLE_XPATHS)
-_TITLE_TEXT = _xpath("//title/text()")
 # "(//h1)[1]" without building the node set of the whole page first.
 _FIRST_H1 = _xpath("descendant::h1[1]")
-# "//*[contains(@class, 'byline') or ...][not(OUTSIDE)]", in half the time: only class
-# attributes are tested, not every element's string value of @class.
-_BYLINES = _xpath(
-    "//@class[contains(., 'byline') or contains(., 'post__author')"
-    f" or contains(., 'c-topper__author')]/parent::*[not({OUTSIDE_ARTICLE})]"
-)
 # After the first h1 (the context node of these):
 _BYLINE_FALLBACK = _xpath("following::*[self::p or self::div or self::span][position() <= 12]")
 _TIME_DATETIME = _xpath(
@@ -82,13 +81,11 @@ _HERO_FIGURE = _xpath(
 )
 _AUTHOR_LINKS = _xpath(".//a[contains(@href, '/author/')]")
 _OWN_TEXTS = _xpath(f"//*[not(self::script)][not({OUTSIDE_ARTICLE})]/text()")
-_TAG_LINKS = _xpath(
-    f"//a/@href[contains(., '/tag/')]/parent::*[not({OUTSIDE_ARTICLE} or ancestor::header)]"
-)
 _TAG_LINKS_BEFORE = _xpath(
     f"(//h1)[1]/preceding::a[contains(@href, '/tag/')][not({OUTSIDE_ARTICLE} or ancestor::header)]"
 )
-_IMAGES = _xpath(f"//img[not({OUTSIDE_ARTICLE})]")
+# Tag links in the page header are the site's menu, not the article's tags.
+_OUTSIDE_TAG_LIST = OUTSIDE_ARTICLE_TAGS | {"header"}
 _CAPTIONS = _xpath(CAPTION_XPATH)
 
 
@@ -100,8 +97,9 @@ def text_of(node: _Element) -> str:
 class ArticleMarkup:
     """The visible parts of one article page."""
 
-    def __init__(self, selector: Selector, url: str) -> None:
+    def __init__(self, selector: Selector, url: str, index: TagIndex | None = None) -> None:
         self._root: _Element = selector.root
+        self._index = index or TagIndex(self._root)
         self.url = url
 
     @cached_property
@@ -113,8 +111,17 @@ class ArticleMarkup:
     @cached_property
     def headline(self) -> str:
         """The headline as shown (h1, or the 2023 theme's title elements)."""
-        for texts in _HEADLINE_TEXTS:
-            text = clean_text(" ".join(texts(self._root)))
+        h1s, h2s = self._index.elements("h1"), self._index.elements("h2")
+        # TITLE_XPATHS, in order, each taking the first element it finds.
+        for candidates in (
+            (h1 for h1 in h1s if "title" in (h1.get("class") or "")),
+            (h1 for h1 in h1s if "c-topper__title" in (h1.get("class") or "")),
+            (h2 for h2 in h2s if "bigPictureTopper__title" in (h2.get("class") or "")),
+            (h1 for h1 in h1s if next(h1.iterancestors("main"), None) is not None),
+            iter(h1s),
+        ):
+            first = next(candidates, None)
+            text = clean_text(" ".join(first.itertext())) if first is not None else ""
             if text:
                 return text
         return ""
@@ -122,8 +129,10 @@ class ArticleMarkup:
     @cached_property
     def title_tag(self) -> str:
         """The text of <title>."""
-        texts = _TITLE_TEXT(self._root)
-        return str(texts[0]) if texts else ""
+        for title in self._index.elements("title"):
+            if title.text is not None:
+                return str(title.text)
+        return ""
 
     @cached_property
     def byline_names(self) -> list[str]:
@@ -137,7 +146,9 @@ class ArticleMarkup:
         return split_byline(_AFTER_NAMES.split(text_of(byline))[0])
 
     def _byline_node(self) -> _Element | None:
-        for node in _BYLINES(self._root):
+        for node in self._index.bylines:
+            if has_ancestor(node, OUTSIDE_ARTICLE_TAGS):
+                continue
             if text_of(node).lower().startswith("by "):
                 return node
         # Unknown markup: the first short element after the headline whose text starts "by ".
@@ -177,9 +188,18 @@ class ArticleMarkup:
     def tag_links(self, *, before_title: bool = False) -> list[tuple[str, str]]:
         """(text, slug) of links to /tag/<slug>/ outside navigation and side boxes."""
         result = []
-        links = (_TAG_LINKS_BEFORE if before_title else _TAG_LINKS)(self._root)
+        if before_title:
+            links = _TAG_LINKS_BEFORE(self._root)
+        else:
+            links = [
+                link
+                for link in self._index.elements("a")
+                if "/tag/" in (link.get("href") or "") and not has_ancestor(link, _OUTSIDE_TAG_LIST)
+            ]
         for link in links:
-            path = urlsplit(urljoin(self.url, link.get("href", ""))).path
+            href = link.get("href", "")
+            # A plain site path ("/tag/kharkiv/") is its own path: no urljoin and urlsplit.
+            path = href if _PLAIN_PATH.match(href) else urlsplit(urljoin(self.url, href)).path
             match = _TAG_PATH.match(path)
             name = text_of(link) if match else ""
             if match and name:
@@ -196,7 +216,9 @@ class ArticleMarkup:
         """Caption of the img showing `image_url` (by file name), else of the hero figure."""
         name = urlsplit(image_url).path.rsplit("/", 1)[-1] if image_url else ""
         if name:
-            for img in _IMAGES(self._root):
+            for img in self._index.elements("img"):
+                if has_ancestor(img, OUTSIDE_ARTICLE_TAGS):
+                    continue
                 src = self.img_src(img)
                 if not src or src.rsplit("/", 1)[-1] != name:
                     continue

@@ -49,7 +49,8 @@ def load_json(raw: str, *, max_chars: int, max_depth: int = MAX_DEPTH) -> Any:
     """Parse a JSON text from a page; raise JsonRefused (too_large, too_deep, malformed)."""
     if len(raw) > max_chars:
         raise JsonRefused("too_large")
-    if nesting_depth(raw) > max_depth:
+    # A text with fewer brackets than the cap cannot nest past it (most blocks): no scan.
+    if raw.count("{") + raw.count("[") > max_depth and nesting_depth(raw) > max_depth:
         raise JsonRefused("too_deep")
     try:
         # strict=False: Ghost's JSON-LD may carry raw control characters inside strings.

@@ -111,6 +111,13 @@ def _netloc(host: str, port: int | None, scheme: str) -> str:
     return f"{host}:{port}"
 
 
+# A URL that w3lib's canonicalize_url returns unchanged: lower-case host, a path of unreserved
+# characters with no dot segments, no query, no fragment.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9.-]+(?::\d{1,5})?(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)+\Z"
+)
+
+
 def _split_absolute(url: str) -> SplitResult:
     """Split an absolute http(s) URL, raising ValueError for anything else."""
     if not is_http_url(url):
@@ -164,8 +171,11 @@ def _canonical_path(path: str, *, on_site: bool) -> str:
 def canonical_url(url: str, site: str) -> str:
     """Return the dedupe key of an absolute URL: one spelling per page of `site`."""
     parts = _split_absolute(url)
-    # w3lib sorts the query, normalises percent-escapes, lowercases the host, drops the fragment.
-    parts = urlsplit(canonicalize_url(urlunsplit(parts)))
+    joined = urlunsplit(parts)
+    if not _PLAIN_URL.match(joined):
+        # w3lib sorts the query, normalises percent-escapes and dot segments, lowercases the
+        # host, drops the fragment; a plain URL (most links) is already its own result.
+        parts = urlsplit(canonicalize_url(joined))
     scheme = parts.scheme.lower()
     host = _bare_host(parts.hostname or "")
     netloc = _netloc(host, parts.port, scheme)
