@@ -7,14 +7,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 import lxml.html
 from lxml import etree
-from lxml.etree import Comment, _Comment, _Element
+from lxml.etree import Comment, Element, _Comment, _Element
 
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
+from newsmon.extract.normalize.urls import join_url
 
 # Inline markup belongs to the block around it; every other element is a container or block.
 INLINE_TAGS = frozenset(
@@ -94,6 +94,7 @@ CHROME_CLASS_MARKERS = (
     "promo",
     "audio",
 )
+_CHROME_CLASS = re.compile("|".join(map(re.escape, ("kg-embed-card", *CHROME_CLASS_MARKERS))))
 # Whole blocks that are page chrome when they stand alone.
 CHROME_TEXT = re.compile(
     r"^(?:this audio is created with ai assistance|edit post|read more|"
@@ -118,7 +119,6 @@ CONTAINER_CLASS_HINTS = (
 )
 # Containers found by heuristics rather than by the site's own markup.
 GUESSED_SOURCES = frozenset({"class-hint", "density"})
-_WS = re.compile(r"\s+")
 # Compiled once: an uncompiled `.xpath()` call compiles its expression every time.
 _PROGRESS_END = etree.XPath('//*[@id="reading-progress-end"]')
 _ITEMPROP_BODY = etree.XPath('//*[@itemprop="articleBody"]')
@@ -230,11 +230,14 @@ def body_from_container(container: _Element, page_url: str) -> BodyContent:
 def _take_bookmarks(container: _Element, page_url: str) -> list[str]:
     """Remove related-article bookmark cards and return their links, in order."""
     related: list[str] = []
-    for card in list(container.iter()):
-        if not isinstance(card.tag, str) or "kg-bookmark-card" not in _classes(card):
-            continue
-        for href in card.xpath(".//a/@href"):
-            url = urljoin(page_url, href.strip())
+    cards = [
+        element
+        for element in container.iter(Element)
+        if (classes := element.get("class")) and "kg-bookmark-card" in classes.lower()
+    ]
+    for card in cards:
+        for href in (a.get("href") for a in card.iter("a") if a.get("href") is not None):
+            url = join_url(page_url, href.strip())
             if url.startswith(("http://", "https://")) and url not in related:
                 related.append(url)
                 break
@@ -283,11 +286,7 @@ def _drop_chrome(container: _Element) -> None:
         if not isinstance(element.tag, str):
             continue
         classes = _classes(element)
-        if (
-            element.tag in DROP_TAGS
-            or "kg-embed-card" in classes
-            or any(marker in classes for marker in CHROME_CLASS_MARKERS)
-        ):
+        if element.tag in DROP_TAGS or (classes and _CHROME_CLASS.search(classes)):
             _remove_keep_tail(element)
 
 
@@ -318,31 +317,27 @@ def _own_text(element: _Element) -> str:
 
 def _blocks(container: _Element) -> Iterator[tuple[_Element, str]]:
     """Yield (element, text) for each element with text of its own, in document order."""
-    for element in container.iter():
-        if not isinstance(element.tag, str) or element.tag in INLINE_TAGS:
+    # Captions and card text are not body text; the figure stays in the HTML body.
+    in_figures = {
+        node
+        for figure in container.iter("figure")
+        if figure is not container
+        for node in figure.iter(Element)
+    }
+    for element in container.iter(Element):
+        if element.tag in INLINE_TAGS or element.tag == "figcaption" or element in in_figures:
             continue
-        if element.tag in ("figure", "figcaption") or _inside_figure(element, container):
-            # Captions and card text are not body text; the figure stays in the HTML body.
-            continue
-        text = _WS.sub(" ", _own_text(element)).strip()
+        # str.split splits at exactly the characters \s matches, at a fraction of the cost.
+        text = " ".join(_own_text(element).split())
         if text:
             yield element, text
-
-
-def _inside_figure(element: _Element, container: _Element) -> bool:
-    for ancestor in element.iterancestors():
-        if ancestor is container:
-            return False
-        if ancestor.tag == "figure":
-            return True
-    return False
 
 
 def _absolutize(container: _Element, page_url: str) -> None:
     """Make links and image sources absolute; unwrap the Next.js image proxy."""
     for element in container.iter("a", "img"):
         if element.tag == "a" and element.get("href"):
-            element.set("href", urljoin(page_url, element.get("href", "").strip()))
+            element.set("href", join_url(page_url, element.get("href", "").strip()))
         elif element.tag == "img":
             src = unwrap_image_url(element.get("src"), page_url)
             if src:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urljoin, urlsplit
 
+from newsmon.extract.normalize.urls import PLAIN_URL
+
 
 def unwrap_image_url(src: str | None, base_url: str) -> str | None:
     """Turn "/_next/image?url=<encoded asset>&w=1536&q=75" (or a plain src) into the asset URL."""
     if not src or not src.strip():
         return None
-    absolute = urljoin(base_url, src.strip())
+    src = src.strip()
+    if PLAIN_URL.match(src) and not src.rstrip("/").endswith("/_next/image"):
+        return src  # an absolute http(s) asset URL already (most images): nothing to resolve
+    absolute = urljoin(base_url, src)
     parts = urlsplit(absolute)
     if parts.path.rstrip("/").endswith("/_next/image"):
         inner = parse_qs(parts.query).get("url")

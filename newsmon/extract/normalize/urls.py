@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -113,9 +113,23 @@ def _netloc(host: str, port: int | None, scheme: str) -> str:
 
 # A URL that w3lib's canonicalize_url returns unchanged: lower-case host, a path of unreserved
 # characters with no dot segments, no query, no fragment.
-_PLAIN_URL = re.compile(
+PLAIN_URL = re.compile(
     r"https?://[a-z0-9.-]+(?::\d{1,5})?(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*)?)+\Z"
 )
+
+
+# A root-relative path with no dot segment, query, fragment or escape ("/tag/kharkiv/").
+PLAIN_PATH = re.compile(r"/(?!/)(?:[A-Za-z0-9_~-]+/?)*\Z")
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+")
+
+
+def join_url(base: str, href: str) -> str:
+    """`urljoin(base, href)`, with the plain cases (most links of a page) answered directly."""
+    if PLAIN_URL.match(href):
+        return href
+    if PLAIN_PATH.match(href) and (origin := _ORIGIN.match(base)) and base.startswith("http"):
+        return origin.group(0) + href
+    return urljoin(base, href)
 
 
 def _split_absolute(url: str) -> SplitResult:
@@ -172,7 +186,7 @@ def canonical_url(url: str, site: str) -> str:
     """Return the dedupe key of an absolute URL: one spelling per page of `site`."""
     parts = _split_absolute(url)
     joined = urlunsplit(parts)
-    if not _PLAIN_URL.match(joined):
+    if not PLAIN_URL.match(joined):
         # w3lib sorts the query, normalises percent-escapes and dot segments, lowercases the
         # host, drops the fragment; a plain URL (most links) is already its own result.
         parts = urlsplit(canonicalize_url(joined))
