@@ -62,6 +62,16 @@ DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
 # javascript:, data:, vbscript: and every other scheme are removed by nh3 (allow-list).
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
+# The same rules for HTML whose URLs are all absolute already: no base to resolve against.
+_ABSOLUTE_ONLY = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    url_schemes=set(URL_SCHEMES),
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
 # Characters XML 1.0 forbids; lxml refuses them, so one stray control character in a scraped
 # headline would otherwise make the whole feed unwritable.
 _XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -72,10 +82,17 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
-def sanitize_html(html: str, base_url: str) -> str:
-    """Clean article HTML for a feed reader, resolving relative URLs against `base_url`."""
+def sanitize_html(html: str, base_url: str, *, urls_absolute: bool = False) -> str:
+    """Clean article HTML for a feed reader, resolving relative URLs against `base_url`.
+
+    `urls_absolute`: the caller knows every link and image URL in `html` is absolute, so the
+    cleaner built once serves (nh3 resolves only relative URLs; building a cleaner with the
+    page's base costs as much as cleaning).
+    """
     if not is_http_url(base_url):
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    if urls_absolute:
+        return _ABSOLUTE_ONLY.clean(xml_safe(html)).strip()
     return nh3.clean(
         xml_safe(html),
         tags=set(ALLOWED_TAGS),
