@@ -245,7 +245,9 @@ class ArticlePage(FieldPage):
             parsed = _date(raw)
             if parsed:
                 return parsed
-        updated = UPDATED.search(self.markup.date_line)
+        updated = (
+            UPDATED.search(self.markup.date_line) if self.markup.date_line_may_show_time else None
+        )
         if updated:
             when = parse_visible_date(updated.group("when"))
             if when:
@@ -256,6 +258,8 @@ class ArticlePage(FieldPage):
     @computed_once
     def _visible_date(self) -> datetime | None:
         """The date line's publication time, without its "(Updated: ...)" part."""
+        if not self.markup.date_line_may_show_time:
+            return None
         return parse_visible_date(UPDATED.sub("", self.markup.date_line))
 
     # --- tags -----------------------------------------------------------------------------

@@ -26,11 +26,12 @@ from parsel import Selector
 from newsmon.extract.index import (
     OUTSIDE_ARTICLE_TAGS,
     TagIndex,
-    has_ancestor,
 )
 from newsmon.extract.normalize.authors import split_byline
+from newsmon.extract.normalize.dates import may_show_clock_time
 from newsmon.extract.normalize.images import first_srcset_url, unwrap_image_url
 from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.normalize.urls import PLAIN_PATH
 
 # Headline elements of the 2025 front end and the 2023 theme (long reads used an h2).
 TITLE_XPATHS = (
@@ -51,8 +52,6 @@ _AFTER_NAMES = re.compile(
     r"October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|"
     r"Nov|Dec)\.?\s+\d|\s\d+\s+min read"
 )
-# A root-relative path with no dot segment, query, fragment or escape.
-_PLAIN_PATH = re.compile(r"/(?!/)(?:[A-Za-z0-9_~-]+/?)*\Z")
 _TAG_PATH = re.compile(r"^/tag/([^/]+)/?$")
 # Text nodes of the date line: the byline and the date sit in the first of them.
 DATE_LINE_TEXTS = 40
@@ -147,7 +146,7 @@ class ArticleMarkup:
 
     def _byline_node(self) -> _Element | None:
         for node in self._index.bylines:
-            if has_ancestor(node, OUTSIDE_ARTICLE_TAGS):
+            if self._index.within(node, OUTSIDE_ARTICLE_TAGS):
                 continue
             if text_of(node).lower().startswith("by "):
                 return node
@@ -174,8 +173,8 @@ class ArticleMarkup:
         return str(found[0]) if found else None
 
     @cached_property
-    def date_line(self) -> str:
-        """The text right after the headline, where the byline and the date line sit."""
+    def _raw_date_line(self) -> str:
+        """The text nodes after the headline, joined, not yet cleaned."""
         h1 = self.first_h1
         if h1 is None:
             return ""
@@ -183,7 +182,21 @@ class ArticleMarkup:
         if len(texts) < DATE_LINE_TEXTS:
             # A side box among the first 40 (or the page ends): the exact form.
             texts = _DATE_LINE(h1)
-        return clean_text(" ".join(texts))
+        return " ".join(texts)
+
+    @cached_property
+    def date_line(self) -> str:
+        """The text right after the headline, where the byline and the date line sit."""
+        return clean_text(self._raw_date_line)
+
+    @cached_property
+    def date_line_may_show_time(self) -> bool:
+        """Whether the date line can hold a visible date or "Updated" time (a "5:17").
+
+        Most pages of the site print none (their date is filled in by script): they skip
+        cleaning and searching a kilobyte or two of text.
+        """
+        return may_show_clock_time(self._raw_date_line)
 
     def tag_links(self, *, before_title: bool = False) -> list[tuple[str, str]]:
         """(text, slug) of links to /tag/<slug>/ outside navigation and side boxes."""
@@ -191,18 +204,16 @@ class ArticleMarkup:
         if before_title:
             links = _TAG_LINKS_BEFORE(self._root)
         else:
-            links = [
-                link
-                for link in self._index.elements("a")
-                if "/tag/" in (link.get("href") or "") and not has_ancestor(link, _OUTSIDE_TAG_LIST)
-            ]
+            links = [link for link in self._index.elements("a") if "/tag/" in link.get("href", "")]
         for link in links:
             href = link.get("href", "")
             # A plain site path ("/tag/kharkiv/") is its own path: no urljoin and urlsplit.
-            path = href if _PLAIN_PATH.match(href) else urlsplit(urljoin(self.url, href)).path
+            path = href if PLAIN_PATH.match(href) else urlsplit(urljoin(self.url, href)).path
             match = _TAG_PATH.match(path)
-            name = text_of(link) if match else ""
-            if match and name:
+            if not match or (not before_title and self._index.within(link, _OUTSIDE_TAG_LIST)):
+                continue
+            name = text_of(link)
+            if name:
                 result.append((name, match.group(1).lower()))
         return result
 
@@ -217,7 +228,7 @@ class ArticleMarkup:
         name = urlsplit(image_url).path.rsplit("/", 1)[-1] if image_url else ""
         if name:
             for img in self._index.elements("img"):
-                if has_ancestor(img, OUTSIDE_ARTICLE_TAGS):
+                if self._index.within(img, OUTSIDE_ARTICLE_TAGS):
                     continue
                 src = self.img_src(img)
                 if not src or src.rsplit("/", 1)[-1] != name:

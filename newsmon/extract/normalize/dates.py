@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
 
+from newsmon.extract.normalize.text import DELETED_CHARACTERS
+
 # Visible dates on the site are Kyiv local time (UTC+2 in winter, UTC+3 in summer).
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -22,6 +24,7 @@ _MONTHS = (
     "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|"
     "July|August|September|October|November|December"
 )
+_RAW_CLOCK = re.compile(r"\d[" + re.escape(DELETED_CHARACTERS) + r"]*:")
 _TIME_OF_DAY = re.compile(r"\d:\d\d\s*[AaPp]")
 _MONTH_NUMBERS = {
     name: number
@@ -91,6 +94,16 @@ def parse_js_date(text: str | None) -> datetime | None:
 def parse_card_date(text: str | None) -> datetime | None:
     """Parse a listing card's data-archive-id, which holds either ISO or Date.toString()."""
     return parse_iso(text) or parse_js_date(text)
+
+
+def may_show_clock_time(raw: str) -> bool:
+    """Tell whether raw page text can still hold a "5:17" once `clean_text` has cleaned it.
+
+    False means no visible date (every one has a time of day): a reader can skip cleaning and
+    searching the text. Only an entity ("&#58;") or a deleted invisible character can put a
+    colon right after a digit; NFC composition and space collapsing cannot.
+    """
+    return "&" in raw or _RAW_CLOCK.search(raw) is not None
 
 
 def parse_visible_date(text: str | None, zone: ZoneInfo = KYIV) -> datetime | None:

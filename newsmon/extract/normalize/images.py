@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urljoin, urlsplit
+import re
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-from newsmon.extract.normalize.urls import PLAIN_URL
+from newsmon.extract.normalize.urls import PLAIN_URL, http_origin, join_url
+
+# "/_next/image?url=<escaped asset>&w=..": the proxy path with the asset as its first parameter.
+_NEXT_IMAGE = re.compile(r"/_next/image\?url=([^&#;+=]+)(?:&[^#]*)?\Z")
 
 
 def unwrap_image_url(src: str | None, base_url: str) -> str | None:
@@ -14,6 +18,11 @@ def unwrap_image_url(src: str | None, base_url: str) -> str | None:
     src = src.strip()
     if PLAIN_URL.match(src) and not src.rstrip("/").endswith("/_next/image"):
         return src  # an absolute http(s) asset URL already (most images): nothing to resolve
+    proxied = _NEXT_IMAGE.match(src)
+    if proxied and (origin := http_origin(base_url)):
+        # The site's own form (every image of its pages): what the general path below gives,
+        # without urljoin, urlsplit and parse_qs.
+        return join_url(origin + src, unquote(proxied.group(1)))
     absolute = urljoin(base_url, src)
     parts = urlsplit(absolute)
     if parts.path.rstrip("/").endswith("/_next/image"):

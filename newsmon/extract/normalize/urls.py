@@ -127,9 +127,15 @@ def join_url(base: str, href: str) -> str:
     """`urljoin(base, href)`, with the plain cases (most links of a page) answered directly."""
     if PLAIN_URL.match(href):
         return href
-    if PLAIN_PATH.match(href) and (origin := _ORIGIN.match(base)) and base.startswith("http"):
-        return origin.group(0) + href
+    if PLAIN_PATH.match(href) and (origin := http_origin(base)):
+        return origin + href
     return urljoin(base, href)
+
+
+def http_origin(url: str) -> str | None:
+    """The "scheme://host[:port]" of an http(s) URL as written (what urljoin keeps of a base)."""
+    origin = _ORIGIN.match(url)
+    return origin.group(0) if origin and url.startswith("http") else None
 
 
 def _split_absolute(url: str) -> SplitResult:
