@@ -44,9 +44,6 @@ GHOST_ID = re.compile(r"[0-9a-f]{24}")
 GHOST_EDIT_LINK = re.compile(r"/ghost/#/editor/post/([0-9a-f]{24})\b")
 # Compiled once (parsel compiles an expression at every call). The page's own post id is the
 # one around its headline: a related or trending card before it may carry an id of its own.
-_OWN_POST_ID = etree.XPath(
-    "(//h1)[1]/ancestor-or-self::*[@data-post-id][1]/@data-post-id", smart_strings=False
-)
 _ALL_POST_IDS = etree.XPath("//@data-post-id", smart_strings=False)
 
 
@@ -149,9 +146,14 @@ class ArticlePage(FieldPage):
         id (several different ones name other posts too: none is trusted), else the card's id.
         """
         root = self._selector.root
-        own = _OWN_POST_ID(root)
-        if own:
-            yield str(own[0])
+        h1 = self.markup.first_h1
+        if h1 is not None:
+            # `(//h1)[1]/ancestor-or-self::*[@data-post-id][1]`, from the h1 found once.
+            for element in (h1, *h1.iterancestors()):
+                own = element.get("data-post-id")
+                if own is not None:
+                    yield own
+                    break
         for found in (
             _ALL_POST_IDS(root),
             [

@@ -55,6 +55,8 @@ def _norm_names(value: Any) -> frozenset[str]:
 
 def same_value(name: str, first: Any, second: Any) -> bool:
     """Tell whether two values of a cross-checked field say the same thing."""
+    if type(first) is type(second) and first == second:
+        return True  # the usual case (a value taken from the metadata itself): no normalising
     if name == "published":
         if not isinstance(first, datetime) or not isinstance(second, datetime):
             return False
