@@ -145,7 +145,7 @@ class ArticleMarkup:
         return split_byline(_AFTER_NAMES.split(text_of(byline))[0])
 
     def _byline_node(self) -> _Element | None:
-        for node in self._index.bylines:
+        for node in self._index.bylines():
             if self._index.within(node, OUTSIDE_ARTICLE_TAGS):
                 continue
             if text_of(node).lower().startswith("by "):
