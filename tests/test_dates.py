@@ -8,11 +8,13 @@ import pytest
 
 from newsmon.extract.normalize.dates import (
     is_plausible,
+    may_show_clock_time,
     parse_card_date,
     parse_iso,
     parse_js_date,
     parse_visible_date,
 )
+from newsmon.extract.normalize.text import clean_text
 
 
 @pytest.mark.parametrize(
@@ -91,3 +93,41 @@ def test_parse_visible_date_reads_kyiv_time(text: str, expected: datetime | None
 )
 def test_is_plausible(value: datetime | None, plausible: bool) -> None:
     assert is_plausible(value, now=datetime(2026, 11, 27, tzinfo=UTC)) is plausible
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "by Andrew Hale March 18, 2025 5:17 PM 2 min read",
+        "by Andrew Hale March 18, 2025 5&#58;17 PM",
+        "by Andrew Hale March 18, 2025 5\u200b:17 PM",
+        "by Andrew Hale Jan. 18, 2023, 7:27 p.m. (Updated: Jan. 19, 2023, 9:05 a.m.)",
+        "Dec 1, 2024 12:05\u00a0AM",
+        "by Andrew Hale 1 min read (Photo: Andrii Rudenko / Anadolu)",
+        "",
+    ],
+)
+def test_the_clock_time_gate_never_hides_a_visible_date(raw: str) -> None:
+    """Text the gate turns away holds no visible date once cleaned; text with one passes it."""
+    found = parse_visible_date(clean_text(raw))
+    if not may_show_clock_time(raw):
+        assert found is None
+    if found is not None:
+        assert may_show_clock_time(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("March 18, 2025 12:05 AM", datetime(2025, 3, 17, 22, 5, tzinfo=UTC)),
+        ("March 18, 2025 12:05 PM", datetime(2025, 3, 18, 10, 5, tzinfo=UTC)),
+        ("Sept 3, 2022 1:00 pm", datetime(2022, 9, 3, 10, 0, tzinfo=UTC)),
+        ("February 30, 2024 1:00 PM", None),
+        ("March 18, 2025 13:00 PM", None),
+        ("March 18, 2025 0:10 AM", None),
+        ("March 18, 2025 9:60 AM", None),
+    ],
+)
+def test_visible_date_follows_the_twelve_hour_clock(text: str, expected: datetime | None) -> None:
+    """Noon and midnight, the long month names, and impossible times or days (no date)."""
+    assert parse_visible_date(text) == expected

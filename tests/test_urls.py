@@ -1,12 +1,14 @@
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 import pytest
 
+from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.urls import (
     article_slug,
     canonical_url,
     is_http_url,
     is_on_site,
+    join_url,
     strip_tracking,
 )
 
@@ -351,3 +353,55 @@ def test_site_routes_are_not_legacy_articles(url: str, expected: str) -> None:
 )
 def test_strip_tracking_drops_cdn_tokens(url: str, expected: str) -> None:
     assert strip_tracking(url) == expected
+
+
+@pytest.mark.parametrize("base", [REPLICA + "/some-article/", ARTICLE, SITE])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/tag/kharkiv/",
+        "/membership/?utm_source=article",
+        "https://kyivindependent.com/a-b/",
+        "//cdn.example.com/x.png",
+        "../up/",
+        "/a/./b/../c/",
+        "",
+        " /spaced/ ",
+        "#top",
+        "HTTPS://Example.COM/A",
+        "https://example.com",
+        "mailto:desk@kyivindependent.com",
+        # Long near-misses: a backtracking pattern would take minutes on these.
+        "/" + "a" * 5000 + "?",
+        "https://example.com/" + "a-" * 5000 + "%",
+    ],
+)
+def test_join_url_is_urljoin(base: str, href: str) -> None:
+    """The fast paths of join_url give exactly what urljoin gives, on every kind of link."""
+    assert join_url(base, href) == urljoin(base, href)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "/_next/image?url=https%3A%2F%2Fassets.example.com%2Fa%2Fb.jpg&w=1536&q=75",
+        "/_next/image?url=%2Fcontent%2Fimages%2Fc.png&w=64",
+        "/_next/image?w=64&url=https%3A%2F%2Fassets.example.com%2Fd.jpg",
+        "/_next/image?url=&url=https%3A%2F%2Fa.example.com%2Fe.jpg",
+        "/_next/image?w=64",
+        "https://assets.example.com/content/images/f.jpg",
+        "/content/images/g.jpg",
+        "data:image/png;base64,AAAA",
+        "/_next/image?url=" + "a" * 5000 + "%",
+    ],
+)
+def test_unwrap_image_url_fast_path_agrees_with_the_general_one(src: str) -> None:
+    """The site's own image proxy form, read directly, gives what urljoin and parse_qs give."""
+    absolute = urljoin(ARTICLE, src)
+    parts = urlsplit(absolute)
+    if parts.path.rstrip("/").endswith("/_next/image"):
+        inner = parse_qs(parts.query).get("url")
+        expected = urljoin(absolute, inner[0]) if inner else None
+    else:
+        expected = absolute if parts.scheme in ("http", "https") else None
+    assert unwrap_image_url(src, ARTICLE) == expected
