@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -108,6 +109,9 @@ def dedupe_keep_order(values: Iterable[str]) -> list[str]:
     return kept
 
 
+# An article's body is counted where it is extracted, cleaned, held back and audited: the last
+# few counts are remembered (a few, so a page read again later is counted again).
+@functools.lru_cache(maxsize=16)
 def word_count(text: str) -> int:
     """Count the words of plain text ("full-scale", "Russia's", "1,000" count once each)."""
     return len(_WORD.findall(text))
