@@ -331,10 +331,8 @@ class ArticlePage(FieldPage):
     @field()
     def body_html(self) -> str:
         """The body as sanitised HTML with absolute URLs."""
-        content = self.body_content
-        if not content.html:
-            return ""
-        return sanitize_html(content.html, self.url, urls_absolute=content.urls_absolute)
+        html = self.body_content.html
+        return sanitize_html(html, self.url) if html else ""
 
     # --- image ----------------------------------------------------------------------------
 

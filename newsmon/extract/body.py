@@ -119,8 +119,6 @@ CONTAINER_CLASS_HINTS = (
 )
 # Containers found by heuristics rather than by the site's own markup.
 GUESSED_SOURCES = frozenset({"class-hint", "density"})
-# A URL a sanitiser never resolves against a base: http(s) with a host, or mailto.
-_ABSOLUTE_URL = re.compile(r"(?:https?://[^/?#\s]|mailto:)", re.IGNORECASE)
 # Compiled once: an uncompiled `.xpath()` call compiles its expression every time.
 _PROGRESS_END = etree.XPath('//*[@id="reading-progress-end"]')
 _ITEMPROP_BODY = etree.XPath('//*[@itemprop="articleBody"]')
@@ -135,8 +133,6 @@ class BodyContent:
     html: str = ""
     related: list[str] = field(default_factory=list)
     source: str = ""
-    urls_absolute: bool = False
-    """Every link and image URL of `html` is absolute (no base needed to sanitise it)."""
 
 
 def _classes(element: _Element) -> str:
@@ -226,9 +222,9 @@ def body_from_container(container: _Element, page_url: str) -> BodyContent:
             _remove_keep_tail(element)
             continue
         blocks.append(text)
-    urls_absolute = _absolutize(pruned, page_url)
+    _absolutize(pruned, page_url)
     html = lxml.html.tostring(pruned, encoding="unicode")
-    return BodyContent(blocks=blocks, html=html, related=related, urls_absolute=urls_absolute)
+    return BodyContent(blocks=blocks, html=html, related=related)
 
 
 def _take_bookmarks(container: _Element, page_url: str) -> list[str]:
@@ -337,27 +333,17 @@ def _blocks(container: _Element) -> Iterator[tuple[_Element, str]]:
             yield element, text
 
 
-def _absolutize(container: _Element, page_url: str) -> bool:
-    """Make links and image sources absolute; unwrap the Next.js image proxy.
-
-    Return whether every link and image URL left is absolute (an empty or unreadable one is not).
-    """
-    all_absolute = True
+def _absolutize(container: _Element, page_url: str) -> None:
+    """Make links and image sources absolute; unwrap the Next.js image proxy."""
     for element in container.iter("a", "img"):
-        if element.tag == "a":
-            if element.get("href"):
-                element.set("href", join_url(page_url, element.get("href", "").strip()))
-            url = element.get("href")
-        else:
+        if element.tag == "a" and element.get("href"):
+            element.set("href", join_url(page_url, element.get("href", "").strip()))
+        elif element.tag == "img":
             src = unwrap_image_url(element.get("src"), page_url)
             if src:
                 element.set("src", src)
             for attribute in ("srcset", "sizes", "loading", "decoding"):
                 element.attrib.pop(attribute, None)
-            url = element.get("src")
-        if url is not None and not _ABSOLUTE_URL.match(url):
-            all_absolute = False
-    return all_absolute
 
 
 def next_data_body_html(root: _Element) -> str | None:

@@ -62,6 +62,11 @@ DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
 # javascript:, data:, vbscript: and every other scheme are removed by nh3 (allow-list).
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
+# An href or src whose value does not start with http(s):// or mailto: (or anything that
+# looks like one, even in text): such HTML may need its base.
+_MAYBE_RELATIVE_URL = re.compile(
+    r"(?:href|src)\s*=(?!\s*[\"']?(?:https?://[^/?#\s\"'<>]|mailto:))", re.IGNORECASE
+)
 # The same rules for HTML whose URLs are all absolute already: no base to resolve against.
 _ABSOLUTE_ONLY = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
@@ -82,16 +87,14 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
-def sanitize_html(html: str, base_url: str, *, urls_absolute: bool = False) -> str:
-    """Clean article HTML for a feed reader, resolving relative URLs against `base_url`.
-
-    `urls_absolute`: the caller knows every link and image URL in `html` is absolute, so the
-    cleaner built once serves (nh3 resolves only relative URLs; building a cleaner with the
-    page's base costs as much as cleaning).
-    """
+def sanitize_html(html: str, base_url: str) -> str:
+    """Clean article HTML for a feed reader, resolving relative URLs against `base_url`."""
     if not is_http_url(base_url):
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
-    if urls_absolute:
+    if not _MAYBE_RELATIVE_URL.search(html):
+        # Every href and src is absolute (the usual case: extraction made them so), and nh3
+        # leaves absolute URLs alone: the cleaner built once gives the same HTML, while
+        # building one with this page's base costs as much as the cleaning.
         return _ABSOLUTE_ONLY.clean(xml_safe(html)).strip()
     return nh3.clean(
         xml_safe(html),
