@@ -298,6 +298,9 @@ EXTENSIONS["newsmon.run.lock.CrawlLock"] = 0
 # Turns "nothing could be fetched" into a non-zero exit code.
 EXTENSIONS["newsmon.run.outcome.RunOutcome"] = 510
 LOG_LEVEL = "INFO"
+# Scrapy's in-memory stats, without a Scrapy 2.19 shim's two exceptions per count
+# (newsmon.run.stats).
+STATS_CLASS = "newsmon.run.stats.QuickStatsCollector"
 # A dropped item is logged in one line (reason and URL), not followed by the whole item.
 LOG_FORMATTER = "newsmon.run.logformat.OneLineLogFormatter"
 # Quiet by default (newsmon.run.quiet): Scrapy's start-up dumps (versions, components,

@@ -233,6 +233,15 @@ def test_listings_merge_across_runs_and_add_listings(store: StateStore) -> None:
     assert store.listings_of(f"{SITE}/unknown/") == []
 
 
+def test_a_listing_pages_known_cards_are_recorded_together(store: StateStore) -> None:
+    record(store, make_item("a", listings=["news-feed"]))
+    record(store, make_item("b", listings=[]))
+    store.add_to_listing([f"{SITE}/a/", f"{SITE}/unknown/", f"{SITE}/b/", f"{SITE}/a/"], "war")
+    assert store.listings_of(f"{SITE}/a/") == ["news-feed", "war"]
+    assert store.listings_of(f"{SITE}/b/") == ["war"]
+    assert not store.is_known(f"{SITE}/unknown/")
+
+
 def test_tags_follow_the_latest_version(store: StateStore) -> None:
     record(store, make_item("a", tag_slugs=["news-feed", "russia"], listings=[]))
     assert [v.canonical for v in store.latest_for_feed("russia", 5)] == [f"{SITE}/a/"]

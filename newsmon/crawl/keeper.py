@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -218,6 +218,17 @@ class WalkKeeper(PageFates):
             self.seen_in[key] = (*listings, slug)
             try:
                 self.store.add_listings(key, [slug])
+            except STORE_ERRORS as error:
+                self.store_failed(error)
+
+    def cards_of_known_articles(self, keys: Iterable[str], slug: str) -> None:
+        """Known articles' cards of one listing page, recorded in one store transaction."""
+        fresh = [key for key in dict.fromkeys(keys) if slug not in self.seen_in.get(key, ())]
+        for key in fresh:
+            self.seen_in[key] = (*self.seen_in.get(key, ()), slug)
+        if fresh:
+            try:
+                self.store.add_to_listing(fresh, slug)
             except STORE_ERRORS as error:
                 self.store_failed(error)
 

@@ -258,3 +258,19 @@ class ArticleTables(IdentityTables):
             ).fetchone()
             if row is not None:
                 self._merge_listings(conn, row[0], slugs, now_db)
+
+    def add_to_listing(
+        self, canonicals: Iterable[str], slug: str, *, now: datetime | None = None
+    ) -> None:
+        """Record that known articles appeared in one listing; unknown URLs are ignored.
+
+        One transaction for a listing page's known cards, not one per card.
+        """
+        now_db = to_db_time(now or datetime.now(UTC))
+        with self._transaction() as conn:
+            for canonical in dict.fromkeys(canonicals):
+                row = conn.execute(
+                    "SELECT article_id FROM article_url WHERE url = ?", (canonical,)
+                ).fetchone()
+                if row is not None:
+                    self._merge_listings(conn, row[0], [slug], now_db)

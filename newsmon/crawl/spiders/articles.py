@@ -123,11 +123,11 @@ class ArticleSpider(scrapy.Spider):
             on_site.append((card, self.key_of(card.url)))
         self.walks.cards_seen(slug, [(key, card.published) for card, key in on_site])
         known = self.walks.known([key for _, key in on_site])
+        known_here = [key for _, key in on_site if key in known]
+        self.walks.cards_of_known_articles(known_here, slug)
+        self._count("articles/known", len(known_here))
         for card, key in on_site:
-            if key in known:
-                self._count("articles/known")
-                self.walks.card_of_known_article(key, slug)
-            elif self.walks.card_of_new_article(key, slug):
+            if key not in known and self.walks.card_of_new_article(key, slug):
                 yield self.article_request(card, key, walk=slug)
         if page >= self.max_pages:
             return
@@ -334,9 +334,9 @@ class ArticleSpider(scrapy.Spider):
         self._count(f"articles/unreadable/{_stat_word(reason)}")
         logger.warning("article unreadable (%s): %s", reason, url)
 
-    def _count(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newsmon/{key}")
+    def _count(self, key: str, count: int = 1) -> None:
+        if self.crawler.stats is not None and count:
+            self.crawler.stats.inc_value(f"newsmon/{key}", count)
 
 
 def _stat_word(reason: str) -> str:

@@ -18,7 +18,7 @@ from parsel import Selector
 from parsel.csstranslator import css2xpath
 
 from newsmon.extract.normalize.dates import parse_card_date, parse_visible_date
-from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.normalize.text import clean_text, may_open_byline
 from newsmon.extract.normalize.urls import is_article_path, strip_tracking
 
 # The sources of a listing's cards, in the order they are tried; each is counted in health
@@ -192,13 +192,20 @@ def _texts(element: etree._Element) -> Iterator[str]:
 
     Lazily: a reader that finds its byline or date in the first texts cleans no more.
     """
+    for text in _raw_texts(element):
+        cleaned = clean_text(text)
+        if cleaned:
+            yield cleaned
+
+
+def _raw_texts(element: etree._Element) -> Iterator[str]:
+    """The element's text nodes as they are, in `_texts`' order (empty ones left out)."""
     for node in element.iter():
         if not isinstance(node.tag, str) or node.tag in ("script", "style", "template"):
             continue
         for text in (node.text, *(child.tail for child in node)):
-            cleaned = clean_text(text or "")
-            if cleaned:
-                yield cleaned
+            if text:
+                yield text
 
 
 def _date_in(container: etree._Element) -> datetime | None:
@@ -237,13 +244,14 @@ def _byline(text: str) -> str:
 
 def _byline_in(container: etree._Element) -> str:
     """The card's byline: a "by ..." text, an author-classed element, or /author/ links."""
-    for text in _texts(container):
-        byline = _byline(text)
+    for raw in _raw_texts(container):
+        # Most texts of a card are no byline: `may_open_byline` says so without cleaning them.
+        byline = _byline(clean_text(raw)) if may_open_byline(raw) else ""
         if byline:
             return byline.split(" · ")[0].strip()
-    for element in container.iter():
-        classes = str(element.get("class") or "").lower() if isinstance(element.tag, str) else ""
-        if any(hint in classes for hint in _AUTHOR_HINTS):
+    for element in container.iter(etree.Element):
+        classes = element.get("class")
+        if classes and any(hint in classes.lower() for hint in _AUTHOR_HINTS):
             text = clean_text(" ".join(element.itertext()))
             return _byline(text) or text
     names: list[str] = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
@@ -79,16 +79,28 @@ def parse_js_date(text: str | None) -> datetime | None:
     match = _JS_DATE.match(text)
     if not match:
         return None
+    # By hand, not strptime (ten times the cost, once per listing card), and not dateutil,
+    # which reads the year "0001" as 2001 (two-digit year logic), turning an absurd date into a
+    # plausible one. The rules are strptime's ("%b %d %Y %H:%M[:%S] %z").
+    month_name, day, year, clock = match.group("date").split()
+    month = _MONTH_NUMBERS.get(month_name.capitalize())
+    numbers = clock.split(":")
     offset = match.group("offset") or "+0000"
-    stamp = " ".join(match.group("date").split())
-    # strptime, not dateutil: dateutil reads the year "0001" as 2001 (two-digit year logic),
-    # turning an absurd date into a plausible one.
-    for layout in ("%b %d %Y %H:%M:%S %z", "%b %d %Y %H:%M %z"):
-        try:
-            return to_utc(datetime.strptime(f"{stamp} {offset}", layout))
-        except ValueError:
-            continue
-    return None
+    if month is None:
+        return None
+    hour, minute = int(numbers[0]), int(numbers[1])
+    second = int(numbers[2]) if len(numbers) == 3 else 0
+    offset_minutes = int(offset[3:])
+    if hour > 23 or minute > 59 or second > 61 or offset_minutes > 59:
+        return None
+    try:
+        zone = timezone(
+            (-1 if offset[0] == "-" else 1)
+            * timedelta(hours=int(offset[1:3]), minutes=offset_minutes)
+        )
+        return to_utc(datetime(int(year), month, int(day), hour, minute, second, tzinfo=zone))
+    except ValueError:
+        return None
 
 
 def parse_card_date(text: str | None) -> datetime | None:

@@ -97,6 +97,16 @@ def strip_trailing_chrome(text: str) -> str:
     return "\n".join(lines).rstrip()
 
 
+def may_open_byline(raw: str) -> bool:
+    """Tell whether raw text can start with "by " once cleaned (`clean_text`, lower-cased).
+
+    False for most texts of a card or page, at a fraction of cleaning them: only an entity or
+    a deleted invisible character can hide a "by" that the raw text does not start with (no
+    other character lowers or composes to "b" or "y").
+    """
+    return raw.lstrip()[:2].lower() == "by" or "&" in raw or _DELETE.search(raw) is not None
+
+
 def dedupe_keep_order(values: Iterable[str]) -> list[str]:
     """Drop repeats that differ only in case or spacing, keeping the first spelling; no blanks."""
     seen: set[str] = set()

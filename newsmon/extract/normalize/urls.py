@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import SplitResult, unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -146,6 +147,11 @@ def _split_absolute(url: str) -> SplitResult:
     return urlsplit(url.strip())
 
 
+# The site's own URL is split for every link compared with it: once per site is enough (a few
+# sites, so a page's URL passed as the site is not remembered for long either).
+_site_parts = functools.lru_cache(maxsize=64)(_split_absolute)
+
+
 def is_article_path(path: str) -> bool:
     """Tell whether a path of the site is an article's: one slug segment, not a site route."""
     segments = [s for s in path.split("/") if s]
@@ -200,7 +206,7 @@ def canonical_url(url: str, site: str) -> str:
     scheme = parts.scheme.lower()
     host = _bare_host(parts.hostname or "")
     netloc = _netloc(host, parts.port, scheme)
-    site_parts = _split_absolute(site)
+    site_parts = _site_parts(site)
     on_site = host == _bare_host(site_parts.hostname or "")
     if on_site:
         # The configured origin wins: http or www. links to the real site become its https
@@ -224,7 +230,7 @@ def is_on_site(url: str, site: str) -> bool:
     """Tell whether `url` is an http(s) URL on the host of `site`, with or without `www.`."""
     try:
         parts = _split_absolute(url)
-        site_parts = _split_absolute(site)
+        site_parts = _site_parts(site)
     except ValueError:
         return False
     return _bare_host(parts.hostname or "") == _bare_host(site_parts.hostname or "")
