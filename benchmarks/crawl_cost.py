@@ -17,6 +17,8 @@ from benchmarks.report import Row, SectionResult, fmt_num, fmt_ratio, judged, ra
 SECTION = "1 crawl cost"
 # Target: newsmon's CPU per article at most this many ms above bare Scrapy's.
 MAX_EXTRA_MS_PER_ARTICLE = 3.0
+# Target: newsmon's pages per second (wall) at least this share of bare Scrapy's.
+MIN_PAGES_PER_SECOND_RATIO = 0.5
 
 
 def run_bare(replica: Replica, newsmon: CrawlRun, workdir: Path) -> CrawlRun:
@@ -49,6 +51,7 @@ def crawl_cost(plan: CrawlPlan, newsmon: CrawlRun, bare: CrawlRun) -> SectionRes
     figures["extra_cpu_ms_per_article"] = extra
     n_rate = newsmon.pages / newsmon.measured.wall_seconds
     b_rate = bare.pages / bare.measured.wall_seconds
+    rate_ratio = ratio(n_rate, b_rate)
     return SectionResult(
         key="crawl_cost",
         title="Crawl cost",
@@ -69,7 +72,9 @@ def crawl_cost(plan: CrawlPlan, newsmon: CrawlRun, bare: CrawlRun) -> SectionRes
                 "pages per second (wall, start-up included)",
                 fmt_num(n_rate),
                 f"bare Scrapy {fmt_num(b_rate)}",
-                fmt_ratio(ratio(n_rate, b_rate)),
+                fmt_ratio(rate_ratio),
+                f">= {MIN_PAGES_PER_SECOND_RATIO:g}x",
+                judged(None if rate_ratio is None else rate_ratio >= MIN_PAGES_PER_SECOND_RATIO),
             ),
         ],
     )
