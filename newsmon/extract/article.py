@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -31,7 +31,7 @@ from newsmon.extract.normalize.dates import parse_iso, parse_visible_date
 from newsmon.extract.normalize.html import sanitize_html
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.text import clean_text, dedupe_keep_order, word_count
-from newsmon.extract.normalize.urls import canonical_url
+from newsmon.extract.normalize.urls import canonical_url, join_url
 from newsmon.extract.provenance import SITE_NAME_SUFFIX, provenance_of
 from newsmon.items import ArticleItem
 from newsmon.site import slugify
@@ -117,7 +117,7 @@ class ArticlePage(FieldPage):
         found = []
         for candidate in (self.head.canonical(), self.head.meta("og:url"), self.head.ld("url")):
             if isinstance(candidate, str) and candidate.strip():
-                found.append(urljoin(self.url, candidate.strip()))
+                found.append(join_url(self.url, candidate.strip()))
         return list(dict.fromkeys(found))
 
     @field(name="url", coverage=False)
@@ -125,7 +125,7 @@ class ArticlePage(FieldPage):
         """The page's own canonical URL (rel=canonical, og:url) if on this site, else its URL."""
         for candidate in (self.head.canonical(), self.head.meta("og:url"), self.head.ld("url")):
             if isinstance(candidate, str) and candidate.strip():
-                absolute = urljoin(self.url, candidate.strip())
+                absolute = join_url(self.url, candidate.strip())
                 # A canonical link to another host is a hostile or broken page: ignore it.
                 if _host(absolute) == _host(self.url):
                     return canonical_url(absolute, self.url)
