@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import jsonschema
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_FILE = "article.schema.json"
 
@@ -36,6 +38,10 @@ def load_article_schema() -> dict[str, Any]:
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     """The compiled validator (built once per process)."""
+    # Imported here: it only explains a refused record (fastjsonschema says yes to the rest),
+    # and importing it costs a run 50 ms.
+    import jsonschema
+
     return jsonschema.Draft202012Validator(load_article_schema())
 
 
