@@ -15,10 +15,11 @@ that renders nothing never imports Playwright.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import DownloadCancelledError
+from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from twisted.internet.defer import CancelledError
 
@@ -76,6 +77,27 @@ def cancelled_for_max_size(exception: BaseException) -> bool:
     if not isinstance(exception, DownloadCancelledError | CancelledError):
         return False
     return _MAXSIZE_WORDS in str(exception) or not str(exception)
+
+
+# --- Scrapy 2.19.0: the stats collector's deprecation shim -----------------------------------
+
+
+class QuickStatsCollector(MemoryStatsCollector):
+    """MemoryStatsCollector whose private fields are read directly (2.19.0).
+
+    Scrapy 2.19 sends every attribute lookup on a stats collector through
+    `StatsCollector.__getattribute__`, which first looks for a `_cached_<name>` attribute and
+    pays an AttributeError when there is none: `inc_value` reads `self._stats` twice, so each
+    count raised two exceptions (scrapy/scrapy#7045; the fix, #7842, is not in 2.19.0). Public
+    methods still go through the shim, so a caller passing the deprecated `spider` argument is
+    still warned.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        """Private names (`_stats`, `_dump`, ...) directly; public ones as Scrapy does."""
+        if name[0] == "_":
+            return object.__getattribute__(self, name)
+        return super().__getattribute__(name)
 
 
 # --- Scrapy 2.19.0: the engine's slot --------------------------------------------------------

@@ -45,6 +45,11 @@ def test_parse_iso(text: str, expected: datetime | None) -> None:
             datetime(2025, 6, 3, 13, 18, tzinfo=UTC),
         ),
         ("Mon Jan 06 2025 09:05:00 GMT+0200", datetime(2025, 1, 6, 7, 5, tzinfo=UTC)),
+        ("Mon jan 6 2025 9:05 GMT-0100", datetime(2025, 1, 6, 10, 5, tzinfo=UTC)),
+        ("Mon Jan 06 2025 24:05:00 GMT+0000", None),
+        ("Mon Feb 30 2025 09:05:00 GMT+0000", None),
+        ("Mon Jan 06 2025 09:05:00 GMT+2400", None),
+        ("Mon Jan 00 2025 09:05:00 GMT+0000", None),
         ("2025-06-03T13:18:00Z", None),
         ("garbage", None),
     ],
@@ -126,6 +131,9 @@ def test_the_clock_time_gate_never_hides_a_visible_date(raw: str) -> None:
         ("March 18, 2025 13:00 PM", None),
         ("March 18, 2025 0:10 AM", None),
         ("March 18, 2025 9:60 AM", None),
+        # Digits of other scripts are no hour or day (as strptime reads them).
+        ("March 18, 2025 \u0665:17 PM", None),
+        ("March \u0665, 2025 5:17 PM", None),
     ],
 )
 def test_visible_date_follows_the_twelve_hour_clock(text: str, expected: datetime | None) -> None:

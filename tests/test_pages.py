@@ -200,3 +200,31 @@ def test_body_in_next_data_beats_a_guessed_container() -> None:
     page = ArticlePage.from_html(html, "https://kyivindependent.com/headline/")
     assert page.body() == "First real paragraph.\n\nSecond real paragraph."
     assert page.body_content.source == "next-data"
+
+
+def _body_of(body_html: str) -> ArticlePage:
+    html = (
+        "<html><head><title>T</title></head><body><main><article><h1>Headline</h1>"
+        f"{body_html}</article></main></body></html>"
+    )
+    return ArticlePage.from_html(html, "https://kyivindependent.com/some-article/")
+
+
+def test_a_bookmark_card_that_is_itself_a_link_names_no_related_article() -> None:
+    """Ghost's bookmark card holds its link; a card element that is a link is not one."""
+    page = _body_of(
+        '<div class="c-content"><p>First paragraph of the article, long enough.</p>'
+        '<a class="kg-bookmark-card" href="https://kyivindependent.com/other-story/">Other</a>'
+        '<figure class="kg-card kg-bookmark-card"><a class="kg-bookmark-container" '
+        'href="https://kyivindependent.com/related-story/">Related</a></figure></div>'
+    )
+    assert page.related() == ["https://kyivindependent.com/related-story/"]
+
+
+def test_a_figure_body_container_keeps_its_own_caption_text_out() -> None:
+    """Text of a figure is caption or card text, even when the figure holds the body."""
+    page = _body_of(
+        '<figure itemprop="articleBody">Caption of the figure. '
+        "<p>The article's own paragraph, the only body text.</p></figure>"
+    )
+    assert page.body() == "The article's own paragraph, the only body text."

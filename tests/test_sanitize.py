@@ -277,6 +277,8 @@ def test_base_url_must_be_absolute_http(base: str) -> None:
         ),
         ('<a href="HTTPS://X.EXAMPLE/A">a</a><a href="?page=2">2</a>', "some-article/?page=2"),
         ('<a href="mailto:desk@x.example">m</a>', 'href="mailto:desk@x.example"'),
+        ("<a href>bare</a>", 'href="https://kyivindependent.com/some-article/"'),
+        ('<img src alt="bare">', 'src="https://kyivindependent.com/some-article/"'),
     ],
 )
 def test_relative_urls_are_resolved_whatever_else_the_html_holds(html: str, expected: str) -> None:

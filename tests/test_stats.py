@@ -7,7 +7,7 @@ import warnings
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
-from newsmon.run.stats import QuickStatsCollector
+from newsmon.compat import QuickStatsCollector
 
 
 def _exercise(stats: MemoryStatsCollector) -> dict[str, object]:

@@ -355,7 +355,10 @@ def test_strip_tracking_drops_cdn_tokens(url: str, expected: str) -> None:
     assert strip_tracking(url) == expected
 
 
-@pytest.mark.parametrize("base", [REPLICA + "/some-article/", ARTICLE, SITE])
+@pytest.mark.parametrize(
+    "base",
+    [REPLICA + "/some-article/", ARTICLE, SITE, "httpx://k.example/a", "https://k.example/\ta"],
+)
 @pytest.mark.parametrize(
     "href",
     [
@@ -393,6 +396,8 @@ def test_join_url_is_urljoin(base: str, href: str) -> None:
         "/content/images/g.jpg",
         "data:image/png;base64,AAAA",
         "/_next/image?url=" + "a" * 5000 + "%",
+        "/_next/image?url=\ta.jpg&w=64",
+        "/_next/image?url=%2Fb.jpg&w=64\n",
     ],
 )
 def test_unwrap_image_url_fast_path_agrees_with_the_general_one(src: str) -> None:

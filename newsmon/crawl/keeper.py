@@ -213,13 +213,7 @@ class WalkKeeper(PageFates):
 
     def card_of_known_article(self, key: str, slug: str) -> None:
         """A known article's card: not fetched again; its membership of the listing recorded."""
-        listings = self.seen_in.get(key, ())
-        if slug not in listings:
-            self.seen_in[key] = (*listings, slug)
-            try:
-                self.store.add_listings(key, [slug])
-            except STORE_ERRORS as error:
-                self.store_failed(error)
+        self.cards_of_known_articles([key], slug)
 
     def cards_of_known_articles(self, keys: Iterable[str], slug: str) -> None:
         """Known articles' cards of one listing page, recorded in one store transaction."""

@@ -236,7 +236,7 @@ def _take_bookmarks(container: _Element, page_url: str) -> list[str]:
         if (classes := element.get("class")) and "kg-bookmark-card" in classes.lower()
     ]
     for card in cards:
-        for href in (a.get("href") for a in card.iter("a") if a.get("href") is not None):
+        for href in (a.get("href") for a in card.iterdescendants("a") if a.get("href") is not None):
             url = join_url(page_url, href.strip())
             if url.startswith(("http://", "https://")) and url not in related:
                 related.append(url)
@@ -317,15 +317,16 @@ def _own_text(element: _Element) -> str:
 
 def _blocks(container: _Element) -> Iterator[tuple[_Element, str]]:
     """Yield (element, text) for each element with text of its own, in document order."""
-    # Captions and card text are not body text; the figure stays in the HTML body.
-    in_figures = {
-        node
-        for figure in container.iter("figure")
-        if figure is not container
-        for node in figure.iter(Element)
-    }
+    # Captions and card text are not body text; the figure stays in the HTML body. Each figure's
+    # nodes are gathered once: a figure inside a gathered one is already in.
+    in_figures: set[_Element] = set()
+    for figure in container.iter("figure"):
+        if figure is not container and figure not in in_figures:
+            in_figures.update(figure.iter(Element))
     for element in container.iter(Element):
-        if element.tag in INLINE_TAGS or element.tag == "figcaption" or element in in_figures:
+        if element.tag in INLINE_TAGS or element.tag in ("figure", "figcaption"):
+            continue
+        if element in in_figures:
             continue
         # str.split splits at exactly the characters \s matches, at a fraction of the cost.
         text = " ".join(_own_text(element).split())

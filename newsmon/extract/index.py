@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from lxml.etree import Element, _Element
 
 INDEXED_TAGS = ("meta", "link", "script", "title", "h1", "h2", "a", "img")
-# Class-name fragments of a byline under the headline (2025 front end, 2023 theme).
-BYLINE_CLASS_MARKERS = ("byline", "post__author", "c-topper__author")
 # Containers whose links, images and names belong to other articles or the site's chrome.
 OUTSIDE_ARTICLE_TAGS = frozenset({"aside", "nav", "footer"})
-# XPath's normalize-space splits at these only (not at every Unicode space, as str.split).
-_XML_SPACE = re.compile(r"[ \t\r\n]+")
+XML_WHITESPACE = " \t\r\n"
+"""What XPath's normalize-space() treats as space (not every Unicode space, as str.split)."""
+_XML_SPACE = re.compile(f"[{XML_WHITESPACE}]+")
 
 
 class TagIndex:
@@ -33,14 +32,15 @@ class TagIndex:
             self._by_tag[element.tag].append(element)
 
     def bylines(self) -> Iterator[_Element]:
-        """Elements whose class names a byline (BYLINE_CLASS_MARKERS), in document order.
+        """Elements whose class names a byline, in document order.
 
         A walk in Python, stopped when the caller has what it wants: the byline sits under the
         headline, a third of the way into the page (`//@class[contains(...)]` reads them all).
         """
         for element in self._root.iter(Element):
             classes = element.get("class")
-            # Spelled out, not any(... BYLINE_CLASS_MARKERS): this runs for every element.
+            # The class names of a byline (2025 front end, 2023 theme), spelled out, not any()
+            # over a tuple: this runs for every element.
             if classes and (
                 "byline" in classes or "post__author" in classes or "c-topper__author" in classes
             ):
@@ -51,7 +51,7 @@ class TagIndex:
         return self._by_tag[tag]
 
     def within(self, element: _Element, tags: frozenset[str]) -> bool:
-        """Tell whether an ancestor of `element` is one of `tags`, as `has_ancestor` does.
+        """Tell whether an ancestor of `element` is one of `tags` (XPath's `ancestor::x or ...`).
 
         The answer of every ancestor passed is remembered: a page's twenty tag links share
         most of their ancestors, so each link costs a step or two instead of a walk to the root.
@@ -73,12 +73,6 @@ class TagIndex:
         for ancestor in passed:
             memo[ancestor] = answer
         return answer
-
-
-def has_ancestor(element: _Element, tags: frozenset[str]) -> bool:
-    """Tell whether an ancestor of `element` is one of `tags` (XPath's `ancestor::x or ...`)."""
-    # lxml filters the ancestors by tag in C.
-    return next(element.iterancestors(*tags), None) is not None
 
 
 def xml_tokens(value: str | None) -> list[str]:

@@ -55,15 +55,22 @@ def _norm_names(value: Any) -> frozenset[str]:
 
 def same_value(name: str, first: Any, second: Any) -> bool:
     """Tell whether two values of a cross-checked field say the same thing."""
-    if type(first) is type(second) and first == second:
-        return True  # the usual case (a value taken from the metadata itself): no normalising
     if name == "published":
         if not isinstance(first, datetime) or not isinstance(second, datetime):
             return False
         return abs((first - second).total_seconds()) <= DATE_TOLERANCE_SECONDS
     if name == "authors":
+        if _all_text(first) and first == second:
+            return True  # the usual case (names read from the metadata itself): no normalising
         return _norm_names(first) == _norm_names(second)
+    if isinstance(first, str) and type(second) is str and first == second:
+        return True
     return _norm_title(first) == _norm_title(second)
+
+
+def _all_text(value: Any) -> bool:
+    """A list of strings only."""
+    return isinstance(value, list) and all(type(element) is str for element in value)
 
 
 def provenance_of(

@@ -251,13 +251,7 @@ class ArticleTables(IdentityTables):
         self, canonical: str, slugs: Iterable[str], *, now: datetime | None = None
     ) -> None:
         """Record that a known article appeared in these listings; unknown URLs are ignored."""
-        now_db = to_db_time(now or datetime.now(UTC))
-        with self._transaction() as conn:
-            row = conn.execute(
-                "SELECT article_id FROM article_url WHERE url = ?", (canonical,)
-            ).fetchone()
-            if row is not None:
-                self._merge_listings(conn, row[0], slugs, now_db)
+        self._add_to_listings({canonical: list(slugs)}, now)
 
     def add_to_listing(
         self, canonicals: Iterable[str], slug: str, *, now: datetime | None = None
@@ -266,11 +260,15 @@ class ArticleTables(IdentityTables):
 
         One transaction for a listing page's known cards, not one per card.
         """
+        self._add_to_listings({canonical: [slug] for canonical in canonicals}, now)
+
+    def _add_to_listings(self, slugs_by_url: dict[str, list[str]], now: datetime | None) -> None:
+        """Merge listing slugs into known articles, all in one transaction."""
         now_db = to_db_time(now or datetime.now(UTC))
         with self._transaction() as conn:
-            for canonical in dict.fromkeys(canonicals):
+            for canonical, slugs in slugs_by_url.items():
                 row = conn.execute(
                     "SELECT article_id FROM article_url WHERE url = ?", (canonical,)
                 ).fetchone()
                 if row is not None:
-                    self._merge_listings(conn, row[0], [slug], now_db)
+                    self._merge_listings(conn, row[0], slugs, now_db)

@@ -40,7 +40,7 @@ from newsmon.crawl.meta import (
     page_kind,
 )
 from newsmon.crawl.pages import article_page, listing_page
-from newsmon.extract.index import xml_tokens
+from newsmon.extract.index import XML_WHITESPACE, xml_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +83,7 @@ CONTENT_WAIT_MS = 10_000.0
 _BODY_CONTAINER_CANDIDATES = etree.XPath(
     "//@class[contains(., 'c-content')]/.. | //@itemprop[. = 'articleBody']/.."
 )
-# What XPath's normalize-space() strips.
-_XML_WHITESPACE = " \t\r\n"
+
 # Validators of a conditional request: the browser must get the page, not a bodiless 304.
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
@@ -144,7 +143,7 @@ def _is_empty_body_container(element: etree._Element) -> bool:
     is_container = element.get("itemprop") == "articleBody" or "c-content" in xml_tokens(
         element.get("class")
     )
-    return is_container and not "".join(element.itertext()).strip(_XML_WHITESPACE)
+    return is_container and not "".join(element.itertext()).strip(XML_WHITESPACE)
 
 
 class RenderMiddleware:

@@ -83,9 +83,12 @@ def parse_js_date(text: str | None) -> datetime | None:
     # which reads the year "0001" as 2001 (two-digit year logic), turning an absurd date into a
     # plausible one. The rules are strptime's ("%b %d %Y %H:%M[:%S] %z").
     month_name, day, year, clock = match.group("date").split()
+    offset = match.group("offset") or "+0000"
+    if not match.group("date").isascii():
+        # Digits of other scripts: strptime's own rules for them, however odd.
+        return _strptime_js_date(" ".join(match.group("date").split()), offset)
     month = _MONTH_NUMBERS.get(month_name.capitalize())
     numbers = clock.split(":")
-    offset = match.group("offset") or "+0000"
     if month is None:
         return None
     hour, minute = int(numbers[0]), int(numbers[1])
@@ -101,6 +104,16 @@ def parse_js_date(text: str | None) -> datetime | None:
         return to_utc(datetime(int(year), month, int(day), hour, minute, second, tzinfo=zone))
     except ValueError:
         return None
+
+
+def _strptime_js_date(stamp: str, offset: str) -> datetime | None:
+    """`parse_js_date` by strptime (the slow way, for digits beyond ASCII)."""
+    for layout in ("%b %d %Y %H:%M:%S %z", "%b %d %Y %H:%M %z"):
+        try:
+            return to_utc(datetime.strptime(f"{stamp} {offset}", layout))
+        except ValueError:
+            continue
+    return None
 
 
 def parse_card_date(text: str | None) -> datetime | None:
@@ -127,6 +140,9 @@ def parse_visible_date(text: str | None, zone: ZoneInfo = KYIV) -> datetime | No
     match = _VISIBLE_DATE.search(text)
     if not match:
         return None
+    if not match.group(0).isascii():
+        # Digits of other scripts: strptime's own rules for them, however odd.
+        return _strptime_visible_date(match, zone)
     # By hand, not strptime: this runs for every article page and strptime costs ten times
     # as much; the rules are strptime's ("%b %d %Y %I:%M %p"): hour 1-12, a real calendar day.
     hour_text, minute_text = match.group("time").split(":")
@@ -140,6 +156,18 @@ def parse_visible_date(text: str | None, zone: ZoneInfo = KYIV) -> datetime | No
     month = _MONTH_NUMBERS[match.group("month")[:3]]
     try:
         local = datetime(int(match.group("year")), month, int(match.group("day")), hour, minute)
+    except ValueError:
+        return None
+    return to_utc(local.replace(tzinfo=zone))
+
+
+def _strptime_visible_date(match: re.Match[str], zone: ZoneInfo) -> datetime | None:
+    """`parse_visible_date` of one match by strptime (the slow way, for digits beyond ASCII)."""
+    ampm = match.group("ampm").replace(".", "").replace(" ", "").upper()
+    month = match.group("month")[:3]
+    stamp = f"{month} {match.group('day')} {match.group('year')} {match.group('time')} {ampm}"
+    try:
+        local = datetime.strptime(stamp, "%b %d %Y %I:%M %p")
     except ValueError:
         return None
     return to_utc(local.replace(tzinfo=zone))

@@ -62,10 +62,13 @@ DROPPED_WITH_CONTENT: frozenset[str] = frozenset(
 # javascript:, data:, vbscript: and every other scheme are removed by nh3 (allow-list).
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 
-# An href or src whose value does not start with http(s):// or mailto: (or anything that
-# looks like one, even in text): such HTML may need its base. Searched in lower-cased HTML
-# (three times faster than re.IGNORECASE; attribute names are ASCII case-insensitive).
-_MAYBE_RELATIVE_URL = re.compile(r"(?:href|src)\s*=(?!\s*[\"']?(?:https?://[^/?#\s\"'<>]|mailto:))")
+# An href or src attribute whose value does not start with http(s):// or mailto: (a bare
+# `href` with no value too), or anything that looks like one, even in text: such HTML may need
+# its base. Searched in lower-cased HTML (three times faster than re.IGNORECASE; attribute
+# names are ASCII case-insensitive).
+_MAYBE_RELATIVE_URL = re.compile(
+    r"(?<![\w-])(?:href|src)(?![\w-])(?!\s*=\s*[\"']?(?:https?://[^/?#\s\"'<>]|mailto:))"
+)
 # The same rules for HTML whose URLs are all absolute already: no base to resolve against.
 _ABSOLUTE_ONLY = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),

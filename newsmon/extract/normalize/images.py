@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 from newsmon.extract.normalize.urls import PLAIN_URL, http_origin, join_url
 
 # "/_next/image?url=<escaped asset>&w=..": the proxy path with the asset as its first parameter.
-_NEXT_IMAGE = re.compile(r"/_next/image\?url=([^&#;+=]+)(?:&[^#]*)?\Z")
+# No tab, CR or LF anywhere: urlsplit deletes those before parse_qs sees the value.
+_NEXT_IMAGE = re.compile(r"/_next/image\?url=([^&#;+=\t\r\n]+)(?:&[^#\t\r\n]*)?\Z")
 
 
 def unwrap_image_url(src: str | None, base_url: str) -> str | None:

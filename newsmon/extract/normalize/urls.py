@@ -122,7 +122,12 @@ PLAIN_URL = re.compile(
 
 # A root-relative path with no dot segment, query, fragment or escape ("/tag/kharkiv/").
 PLAIN_PATH = re.compile(r"/(?!/)(?:[A-Za-z0-9_~-]++/?+)*+\Z")
-_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+")
+# An http(s) origin as urljoin keeps it: a lower-case scheme (urljoin lowers it) and no tab,
+# CR or LF anywhere (urlsplit deletes those).
+_ORIGIN = re.compile(r"https?://[^/?#\t\r\n]+")
+
+
+_TAB_OR_NEWLINE = re.compile(r"[\t\r\n]")
 
 
 def join_url(base: str, href: str) -> str:
@@ -137,7 +142,7 @@ def join_url(base: str, href: str) -> str:
 def http_origin(url: str) -> str | None:
     """The "scheme://host[:port]" of an http(s) URL as written (what urljoin keeps of a base)."""
     origin = _ORIGIN.match(url)
-    return origin.group(0) if origin and url.startswith("http") else None
+    return origin.group(0) if origin and not _TAB_OR_NEWLINE.search(url) else None
 
 
 def _split_absolute(url: str) -> SplitResult:
