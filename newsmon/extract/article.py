@@ -9,14 +9,12 @@ from those declarations.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import etree
 from parsel import Selector
 
 from newsmon.extract.body import BodyContent, extract_body
@@ -32,6 +30,7 @@ from newsmon.extract.normalize.html import sanitize_html
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.text import clean_text, dedupe_keep_order, word_count
 from newsmon.extract.normalize.urls import canonical_url, join_url
+from newsmon.extract.postid import GHOST_ID, page_post_ids
 from newsmon.extract.provenance import SITE_NAME_SUFFIX, provenance_of
 from newsmon.items import ArticleItem
 from newsmon.site import slugify
@@ -39,12 +38,6 @@ from newsmon.site import slugify
 # Date keys of a Next.js page payload over Ghost (Ghost's own names first).
 NEXT_DATA_PUBLISHED = ("published_at", "datePublished", "publishedAt", "publishDate")
 NEXT_DATA_MODIFIED = ("updated_at", "dateModified", "updatedAt", "modifiedAt")
-# A Ghost post id (the site RSS's guid), and the "Edit post" link that names it on a page.
-GHOST_ID = re.compile(r"[0-9a-f]{24}")
-GHOST_EDIT_LINK = re.compile(r"/ghost/#/editor/post/([0-9a-f]{24})\b")
-# Compiled once (parsel compiles an expression at every call). The page's own post id is the
-# one around its headline: a related or trending card before it may carry an id of its own.
-_ALL_POST_IDS = etree.XPath("//@data-post-id", smart_strings=False)
 
 
 class NotAnArticle(Exception):
@@ -134,40 +127,14 @@ class ArticlePage(FieldPage):
     @field(coverage=False)
     def ghost_id(self) -> str:
         """The Ghost post id: the page's data-post-id or "Edit post" link, else the card's."""
-        for raw in self._ghost_id_candidates():
+        candidates = page_post_ids(
+            self._selector.root, self.markup.first_h1, self.index.elements("a")
+        )
+        # Lazily: the id around the headline usually answers, and the rest is never read.
+        for raw in chain(candidates, [self.card.ghost_id if self.card else ""]):
             if raw and GHOST_ID.fullmatch(raw.strip()):
                 return raw.strip()
         return ""
-
-    def _ghost_id_candidates(self) -> Iterator[str]:
-        """The page's post id candidates, each read when asked.
-
-        The data-post-id around the headline, else the page's only data-post-id or "Edit post"
-        id (several different ones name other posts too: none is trusted), else the card's id.
-        """
-        root = self._selector.root
-        h1 = self.markup.first_h1
-        if h1 is not None:
-            # `(//h1)[1]/ancestor-or-self::*[@data-post-id][1]`, from the h1 found once.
-            for element in (h1, *h1.iterancestors()):
-                own = element.get("data-post-id")
-                if own is not None:
-                    yield own
-                    break
-        for found in (
-            _ALL_POST_IDS(root),
-            [
-                m.group(1)
-                for link in self.index.elements("a")
-                if "/editor/post/" in (href := link.get("href") or "")
-                and (m := GHOST_EDIT_LINK.search(href))
-            ],
-        ):
-            distinct = {str(value).strip() for value in found}
-            if len(distinct) == 1:
-                yield distinct.pop()
-        if self.card:
-            yield self.card.ghost_id
 
     # --- text fields ----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from parsel import Selector
 
 from newsmon.extract.listing import ListingCard
 from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.postid import GHOST_ID
 from newsmon.site import slugify
 
 SITE_RSS_PATH = "/news-archive/rss/"
@@ -38,7 +39,6 @@ FEED_TYPES = (
 )
 # Ghost lists about 15; a feed far longer than any Ghost writes is cut, not read whole.
 MAX_ENTRIES = 200
-GHOST_ID = re.compile(r"[0-9a-f]{24}")
 # An entity declaration in a DTD: the start of every entity-expansion attack.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 

@@ -24,11 +24,11 @@ from newsmon.extract.listing.headlines import SIDE_BOX_HINTS
 from newsmon.extract.normalize.dates import parse_card_date
 from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.postid import GHOST_ID
 from newsmon.site import is_slug
 
 NEXT_DATA_XPATH = '//script[@id="__NEXT_DATA__"]/text()'
 DATA_PATH = "/_next/data/"
-GHOST_ID = re.compile(r"[0-9a-f]{24}")
 # A Next.js build id as it appears in URLs (a guard: it is pasted into one).
 _BUILD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _STATIC_BUILD = re.compile(
