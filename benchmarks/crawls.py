@@ -7,6 +7,7 @@ replica, so their CPU time, wall time and peak memory can be compared in one run
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from benchmarks.replica import SEED, Replica, replica_now
 from tests.crawling import FAST, parse_stats
 from tests.replica.catalog import TAGS
 from tests.replica.content import Site
+
+# Environment variables that point Scrapy at a project (and so at newsmon's settings).
+PROJECT_VARIABLES = frozenset({"SCRAPY_SETTINGS_MODULE", "SCRAPY_PROJECT"})
 
 PAGE_SIZE = 20  # cards per listing page on the replica
 BARE_SPIDER = Path(__file__).resolve().parent / "bare_spider.py"
@@ -126,9 +130,12 @@ def bare_crawl(replica: Replica, urls: list[str], workdir: Path) -> CrawlRun:
     command = scrapy_command("runspider", str(BARE_SPIDER), "-a", f"urls={urls_path}")
     command += settings_args(FAST)
     # Run from a folder outside the project (Scrapy looks for scrapy.cfg in every parent
-    # folder), so nothing of newsmon's project is loaded, wherever --workdir points.
+    # folder), so nothing of newsmon's project is loaded, wherever --workdir points; and
+    # without the variables that name a project (Scrapy's get_project_settings() sets
+    # SCRAPY_SETTINGS_MODULE in the process that called it, and children inherit it).
+    env = {k: v for k, v in os.environ.items() if k not in PROJECT_VARIABLES}
     with tempfile.TemporaryDirectory(prefix="newsmon-bench-bare-") as outside:
-        return _run_crawl(replica, command, workdir / "bare.log", cwd=Path(outside))
+        return _run_crawl(replica, command, workdir / "bare.log", cwd=Path(outside), env=env)
 
 
 def _run_crawl(
@@ -137,10 +144,11 @@ def _run_crawl(
     log_path: Path,
     cwd: Path,
     timeout: float = CRAWL_TIMEOUT,
+    env: Mapping[str, str] | None = None,
 ) -> CrawlRun:
     """Run one crawl on a clean request log; fail loudly if Scrapy did not finish cleanly."""
     replica.reset_requests()
-    measured = run_measured(command, log_path=log_path, timeout=timeout, cwd=cwd)
+    measured = run_measured(command, log_path=log_path, timeout=timeout, cwd=cwd, env=env)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     if measured.returncode != 0:
         raise BenchmarkError(

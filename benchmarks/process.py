@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +55,12 @@ def scrapy_command(*args: str) -> list[str]:
 
 
 def run_measured(
-    command: Sequence[str], *, log_path: Path, timeout: float, cwd: Path = ROOT
+    command: Sequence[str],
+    *,
+    log_path: Path,
+    timeout: float,
+    cwd: Path = ROOT,
+    env: Mapping[str, str] | None = None,
 ) -> Measured:
     """Run a `scrapy_command` in a fresh process (stderr to `log_path`); its resource usage.
 
@@ -70,7 +75,7 @@ def run_measured(
     with log_path.open("w", encoding="utf-8") as log:
         start = time.perf_counter()
         process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
         # wait4 has no timeout: a watchdog kills a stuck run so the benchmark ends.
         timer = threading.Timer(timeout, _kill, args=(process.pid,))

@@ -9,11 +9,20 @@ from __future__ import annotations
 import inspect
 
 import pytest
+from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.misc import is_generator_with_return_value
-from scrapy.utils.project import get_project_settings
 
-SPIDERS = SpiderLoader.from_settings(get_project_settings())
+
+def _spider_loader() -> SpiderLoader:
+    # Not get_project_settings(): it sets SCRAPY_SETTINGS_MODULE in this process's
+    # environment, and every later subprocess (a bare Scrapy run too) would inherit newsmon's.
+    settings = Settings()
+    settings.setmodule("newsmon.settings", priority="project")
+    return SpiderLoader.from_settings(settings)
+
+
+SPIDERS = _spider_loader()
 
 
 @pytest.mark.parametrize("name", SPIDERS.list())
