@@ -4,13 +4,14 @@ The visible page is the fallback of every field whose metadata (JSON-LD, meta ta
 missing, and the other half of the cross-checks: markup that disagrees with the page's own
 metadata has drifted. Each reader here is computed once per page.
 
-Speed: every page is read here, so the readers work on the lxml tree with XPaths compiled
-once at import (parsel compiles each `.xpath()` call anew and wraps every result), and what
+Speed: every page is read here. Elements looked up by tag (headings, title, links, images)
+come from the page's one walk (`newsmon.extract.index`); the rest uses XPaths compiled once
+at import (parsel compiles each `.xpath()` call anew and wraps every result), and what
 follows the headline is searched from the first h1, found once, not from `(//h1)[1]` per
-reader. libxml2 evaluates `following::text()[not(...)][position() <= 40]` over the whole rest
-of the page before it counts; `[position() <= 40]` first stops after 40 nodes, so the date line
+reader. libxml2 builds the whole rest of the page for `following::text()` before it counts;
+`[position() <= 40]` before the side-box test tests only 40 of those nodes, so the date line
 asks that first and falls back to the exact form only when a side box is among those 40.
-(A loop in Python over the same nodes is slower: lxml.html makes a Python call per element.)
+(A loop in Python over the same nodes is no faster: every node it touches costs an object.)
 """
 
 from __future__ import annotations
@@ -23,24 +24,13 @@ from lxml import etree
 from lxml.etree import _Element
 from parsel import Selector
 
-from newsmon.extract.index import (
-    OUTSIDE_ARTICLE_TAGS,
-    TagIndex,
-)
+from newsmon.extract.index import OUTSIDE_ARTICLE_TAGS, TagIndex
 from newsmon.extract.normalize.authors import split_byline
 from newsmon.extract.normalize.dates import may_show_clock_time
 from newsmon.extract.normalize.images import first_srcset_url, unwrap_image_url
 from newsmon.extract.normalize.text import clean_text
 from newsmon.extract.normalize.urls import PLAIN_PATH
 
-# Headline elements of the 2025 front end and the 2023 theme (long reads used an h2).
-TITLE_XPATHS = (
-    "//h1[contains(@class, 'title')]",
-    "//h1[contains(@class, 'c-topper__title')]",
-    "//h2[contains(@class, 'bigPictureTopper__title')]",
-    "//main//h1",
-    "//h1",
-)
 UPDATED = re.compile(r"\(\s*Updated:?\s*(?P<when>[^)]*)\)", re.IGNORECASE)
 # Page parts whose links, times and names belong to other articles.
 OUTSIDE_ARTICLE = "ancestor::aside or ancestor::nav or ancestor::footer"
@@ -111,7 +101,9 @@ class ArticleMarkup:
     def headline(self) -> str:
         """The headline as shown (h1, or the 2023 theme's title elements)."""
         h1s, h2s = self._index.elements("h1"), self._index.elements("h2")
-        # TITLE_XPATHS, in order, each taking the first element it finds.
+        # The headline elements of the 2025 front end and the 2023 theme (long reads used an
+        # h2), in order, each the first of its kind: `(//h1[contains(@class, 'title')])[1]`,
+        # then c-topper__title, the big-picture h2, `//main//h1`, and any h1.
         for candidates in (
             (h1 for h1 in h1s if "title" in (h1.get("class") or "")),
             (h1 for h1 in h1s if "c-topper__title" in (h1.get("class") or "")),
