@@ -69,7 +69,7 @@ class ArticlePage(FieldPage):
         self.card = card
         self.truncated = truncated
         self.index = TagIndex(selector.root)
-        self.head = PageHead(selector, self.index)
+        self.head = PageHead(self.index)
         self.markup = ArticleMarkup(selector, url, self.index)
 
     @classmethod

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from parsel import Selector
-
 from newsmon.extract.index import TagIndex, xml_tokens
 from newsmon.extract.normalize.jsondata import (
     MAX_APP_DATA_CHARS,
@@ -29,8 +27,8 @@ ARTICLE_TYPES = frozenset(
 class PageHead:
     """Meta tags, canonical link and the JSON-LD article object of one page."""
 
-    def __init__(self, selector: Selector, index: TagIndex | None = None) -> None:
-        self._index = index or TagIndex(selector.root)
+    def __init__(self, index: TagIndex) -> None:
+        self._index = index
         self._meta: dict[str, list[str]] = {}
         for node in self._index.elements("meta"):
             content = node.get("content")

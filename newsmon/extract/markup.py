@@ -86,9 +86,9 @@ def text_of(node: _Element) -> str:
 class ArticleMarkup:
     """The visible parts of one article page."""
 
-    def __init__(self, selector: Selector, url: str, index: TagIndex | None = None) -> None:
+    def __init__(self, selector: Selector, url: str, index: TagIndex) -> None:
         self._root: _Element = selector.root
-        self._index = index or TagIndex(self._root)
+        self._index = index
         self.url = url
 
     @cached_property

@@ -250,8 +250,8 @@ def _byline_in(container: etree._Element) -> str:
         if byline:
             return byline.split(" · ")[0].strip()
     for element in container.iter(etree.Element):
-        classes = element.get("class")
-        if classes and any(hint in classes.lower() for hint in _AUTHOR_HINTS):
+        classes = (element.get("class") or "").lower()
+        if classes and any(hint in classes for hint in _AUTHOR_HINTS):
             text = clean_text(" ".join(element.itertext()))
             return _byline(text) or text
     names: list[str] = [

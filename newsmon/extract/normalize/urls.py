@@ -118,15 +118,11 @@ def _netloc(host: str, port: int | None, scheme: str) -> str:
 PLAIN_URL = re.compile(
     r"https?://[a-z0-9.-]++(?::\d{1,5})?+(?:/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*+)?+)++\Z"
 )
-
-
 # A root-relative path with no dot segment, query, fragment or escape ("/tag/kharkiv/").
 PLAIN_PATH = re.compile(r"/(?!/)(?:[A-Za-z0-9_~-]++/?+)*+\Z")
 # An http(s) origin as urljoin keeps it: a lower-case scheme (urljoin lowers it) and no tab,
 # CR or LF anywhere (urlsplit deletes those).
 _ORIGIN = re.compile(r"https?://[^/?#\t\r\n]+")
-
-
 _TAB_OR_NEWLINE = re.compile(r"[\t\r\n]")
 
 
