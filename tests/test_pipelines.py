@@ -415,7 +415,7 @@ CRAWL_SCRIPT = textwrap.dedent(
     from newsmon.items import ArticleItem
     from newsmon.store import _CRAWL_STORES, get_store
 
-    state_path, body_suffix = sys.argv[1], sys.argv[2]
+    state_path, output_dir, body_suffix = sys.argv[1], sys.argv[2], sys.argv[3]
     T0 = datetime(2025, 3, 18, 15, 17, tzinfo=UTC)
     BODY = "\\n\\n".join(f"Paragraph {n} of the story, with enough words." for n in range(5))
 
@@ -443,6 +443,7 @@ CRAWL_SCRIPT = textwrap.dedent(
         {
             "SPIDER_MODULES": [],
             "NEWSMON_STATE_PATH": state_path,
+            "NEWSMON_OUTPUT_DIR": output_dir,
             "LOG_LEVEL": "INFO",
             "REMOTE_CONTROL_ENABLED": False,
         }
@@ -468,7 +469,8 @@ def crawl(tmp_path: Path, state_path: Path, body_suffix: str = "") -> tuple[dict
     script = tmp_path / "crawl.py"
     script.write_text(CRAWL_SCRIPT)
     done = subprocess.run(
-        [sys.executable, str(script), str(state_path), body_suffix],
+        # Feeds into the test's own folder: the default, output/, is a user's real one.
+        [sys.executable, str(script), str(state_path), str(tmp_path / "output"), body_suffix],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
