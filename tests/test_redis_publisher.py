@@ -201,7 +201,11 @@ def test_bad_redis_settings_stop_a_worker_in_one_line(
 
 
 def test_publisher_refuses_a_missing_or_unreachable_redis_in_one_line(tmp_path: Path) -> None:
-    state = {"NEWSMON_STATE_PATH": str(tmp_path / "state" / "newsmon.sqlite3")}
+    state = {
+        "NEWSMON_STATE_PATH": str(tmp_path / "state" / "newsmon.sqlite3"),
+        # The test's own folder: the default, output/, is where a user's real feeds go.
+        "NEWSMON_OUTPUT_DIR": str(tmp_path / "output"),
+    }
     publish = [sys.executable, "-m", "newsmon", "publish"]
     missing = _run(with_settings(list(publish), state))
     assert missing.returncode == 2
