@@ -13,7 +13,9 @@ Part of the WalkKeeper (`newsmon.crawl.keeper`), kept apart because it is its ow
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from newsmon.store import StateStore
 
-from newsmon.store import PendingArticle
+from newsmon.store import PendingArticle, StateStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,10 @@ class RunFates:
     """What became of pages in this run, written at its end (`PageFates.settle_fates`)."""
 
     succeeded: set[str] = field(default_factory=set)
+    """Stored or read fine, of the pages in `failing` (no other page has a record to forget)."""
+    failing: set[str] | None = None
+    """Pages with a failed-page record: read from the store at the first success, plus the
+    pages that failed in this run."""
     answered: set[str] = field(default_factory=set)
     missing: list[str] = field(default_factory=list)
 
@@ -102,6 +108,9 @@ class PageFates:
                 key, reason, listings=listings, run=self.run(), now=now
             )
         )
+        failing = self.fates().failing
+        if failing is not None:
+            failing.add(key)
 
     def due_pages(self, slugs: list[str]) -> list[PendingArticle]:
         """Failed pages of these listings whose pause is over: asked again before the walk."""
@@ -120,8 +129,18 @@ class PageFates:
         return [PendingArticle(p.url, p.listings, p.reason, p.failures) for p in due]
 
     def page_succeeded(self, key: str) -> None:
-        """A page was stored (or found unchanged): it is no longer failing (written at close)."""
-        self.fates().succeeded.add(key)
+        """A page was stored (or found unchanged): it is no longer failing (written at close).
+
+        Only pages with a failed-page record are kept: a first run stores hundreds of
+        thousands of pages, of which a handful ever failed.
+        """
+        fates = self.fates()
+        if fates.failing is None:
+            # Not known (a store that cannot be read): every page is kept, as before.
+            with contextlib.suppress(sqlite3.Error, StateStoreError):
+                fates.failing = self.store.failed_urls()
+        if fates.failing is None or key in fates.failing:
+            fates.succeeded.add(key)
 
     def article_missing(self, key: str) -> None:
         """A revisit answered 404/410: the second run in a row removes the article."""

@@ -40,6 +40,7 @@ from newsmon.config import base_url_from_settings
 from newsmon.crawl.fates import InvalidItem, PageFates
 from newsmon.crawl.http import response_validators
 from newsmon.crawl.meta import ARTICLE_META
+from newsmon.crawl.sightings import Sightings
 from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger, revisit_since
 from newsmon.extract.normalize.urls import canonical_url
 from newsmon.items import ArticleItem
@@ -61,17 +62,14 @@ class WalkKeeper(PageFates):
         self.crawler = crawler
         self.site = base_url_from_settings(crawler.settings)
         self.ledger = WalkLedger()
-        # Which listings each article was seen in during this run (bounded by one run's cards).
-        # A tuple, not a set: one to four slugs take 64 to 88 bytes, a set 216.
-        self.seen_in: dict[str, tuple[str, ...]] = {}
+        # Which listings showed which articles in this run, and the dates on the walks' cards.
+        self.sightings = Sightings()
         # Listings whose first page answered 404: no such tag (or author) on the site.
         self.missing: set[str] = set()
-        # Per listing, the articles its walk's cards led to, with the cards' dates.
-        self.walked: dict[str, dict[str, datetime | None]] = {}
         # Per listing, the site RSS's entries tagged with it; None until the RSS was read.
         self.rss_listed: dict[str, list[tuple[str, datetime | None]]] | None = None
-        # Articles an earlier run left behind that this run fetches again, and those it stored
-        # or found to be no article (forgotten at the end, in one write).
+        # Articles an earlier run left behind that this run fetches again, and those of them
+        # it stored or found to be no article (forgotten at the end, in one write).
         self.pending: set[str] = set()
         self.settled: set[str] = set()
 
@@ -175,15 +173,23 @@ class WalkKeeper(PageFates):
 
     def cards_seen(self, slug: str, cards: list[tuple[str, datetime | None]]) -> None:
         """The walk of `slug` read these (article key, card date) off a listing page."""
-        walked = self.walked.setdefault(slug, {})
+        dates = self.sightings.dates(slug)
         for key, published in cards:
-            walked.setdefault(key, published)
+            dates.add(key, published)
 
-    def rss_entries(self, slug: str, entries: list[tuple[str, datetime | None]]) -> None:
-        """The site's RSS lists these (article key, publication time) under the listing."""
+    def expect_site_rss(self, expected: bool) -> None:
+        """Tell whether this run reads the site's RSS (else its walks' cards need no books)."""
+        self.sightings.track_walked(expected)
+
+    def rss_entries(self, listed: dict[str, list[tuple[str, datetime | None]]]) -> None:
+        """The site's RSS lists these (article key, publication time) under each listing."""
         if self.rss_listed is None:
             self.rss_listed = {}
-        self.rss_listed.setdefault(slug, []).extend(entries)
+        for slug, entries in listed.items():
+            self.rss_listed.setdefault(slug, []).extend(entries)
+        self.sightings.keep_walked_only(
+            [(slug, key) for slug, entries in listed.items() for key, _ in entries]
+        )
 
     def listing_failed(self, slug: str, reason: str) -> None:
         """A listing page of the walk could not be fetched or read."""
@@ -197,29 +203,33 @@ class WalkKeeper(PageFates):
         """
         self.missing.add(slug)
 
-    def card_of_new_article(self, key: str, slug: str) -> bool:
+    def card_of_new_article(self, key: str, slug: str, *, on_card: bool = False) -> bool:
         """A card of `slug` leads to the unknown article `key`; tell whether to request it.
 
-        An article is requested once per run, however many listings show it.
+        An article is requested once per run, however many listings show it. `on_card`: the
+        card is on a page of the listing's walk (not an entry of the RSS, not a refetch).
         """
-        listings = self.seen_in.get(key, ())
-        first_sighting = not listings
-        if slug not in listings:
-            self.seen_in[key] = (*listings, slug)
+        sightings = self.sightings
+        first_sighting = not sightings.seen(key)
+        sightings.see(slug, key, on_card=on_card)
+        if first_sighting or sightings.in_flight(key):
+            sightings.requested(key, slug)
         self.ledger.article_requested(key, slug)
         if first_sighting:
             self._count(REQUESTED_STAT.removeprefix("newsmon/"))
         return first_sighting
 
     def card_of_known_article(self, key: str, slug: str) -> None:
-        """A known article's card: not fetched again; its membership of the listing recorded."""
-        self.cards_of_known_articles([key], slug)
+        """A known article in the RSS: not fetched again; its membership of the listing recorded."""
+        self.cards_of_known_articles([key], slug, on_card=False)
 
-    def cards_of_known_articles(self, keys: Iterable[str], slug: str) -> None:
+    def cards_of_known_articles(
+        self, keys: Iterable[str], slug: str, *, on_card: bool = True
+    ) -> None:
         """Known articles' cards of one listing page, recorded in one store transaction."""
-        fresh = [key for key in dict.fromkeys(keys) if slug not in self.seen_in.get(key, ())]
-        for key in fresh:
-            self.seen_in[key] = (*self.seen_in.get(key, ()), slug)
+        fresh = [
+            key for key in dict.fromkeys(keys) if self.sightings.see(slug, key, on_card=on_card)
+        ]
         if fresh:
             try:
                 self.store.add_to_listing(fresh, slug)
@@ -227,13 +237,22 @@ class WalkKeeper(PageFates):
                 self.store_failed(error)
 
     def listings_of(self, key: str) -> list[str]:
-        """The listings an article was seen in during this run, sorted."""
-        return sorted(self.seen_in.get(key, ()))
+        """The listings that led to an article whose request is in flight, sorted."""
+        return self.sightings.listings_of(key)
 
     def article_done(self, key: str) -> None:
-        """The article's request ended with a handled outcome (dropped, not an article)."""
+        """The article's request ended with a handled outcome (dropped, not an article).
+
+        Its listings are forgotten: record its fate (`page_failed`) before.
+        """
         self.ledger.article_done(key)
-        self.settled.add(key)
+        self.settle(key)
+
+    def settle(self, key: str) -> None:
+        """The article's request has its outcome: forget its listings (the store, at the end)."""
+        self.sightings.settle(key)
+        if key in self.pending:
+            self.settled.add(key)
 
     def article_failed(
         self, key: str, reason: str, *, transient: bool = False, detail: str = ""
@@ -246,6 +265,7 @@ class WalkKeeper(PageFates):
         self.ledger.article_failed(key, reason)
         if transient:
             self.leave_behind(key, detail or reason)
+        self.sightings.settle(key)
 
     def leave_behind(self, key: str, reason: str) -> None:
         """Remember an article a transient failure kept out of the store, for the next run."""
@@ -267,13 +287,13 @@ class WalkKeeper(PageFates):
         if key is None or response is None:
             return
         self.ledger.article_done(key)
-        self.settled.add(key)
         refused = kwargs.get("exception")
         if isinstance(refused, InvalidItem):
             # Its own page made it unpublishable: the same page would fail the same way.
             self.page_failed(key, f"invalid item ({refused})")
         elif isinstance(item, ArticleItem):
             self.page_succeeded(key)
+        self.settle(key)
         if not isinstance(item, ArticleItem) or response.status != 200:
             return
         url = canonical_url(item.url, self.site)

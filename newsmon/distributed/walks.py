@@ -90,6 +90,7 @@ class WorkerWalkKeeper(WalkKeeper):
         key = article_key(response)
         if key is not None:
             self.ledger.article_done(key)
+            self.sightings.settle(key)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Report incomplete walks; there is nothing to save."""

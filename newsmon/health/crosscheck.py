@@ -16,16 +16,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from newsmon.crawl.keeper import WalkKeeper
+from newsmon.crawl.sightings import CardDates
 
 
 def missed_articles(
-    walked: Mapping[str, datetime | None], listed: Sequence[tuple[str, datetime | None]]
+    window: tuple[datetime, datetime] | None,
+    listed: Sequence[tuple[str, datetime | None]],
+    walked: Callable[[str], bool],
 ) -> tuple[list[str], int]:
     """(keys the walk missed, number of listed entries inside the walk's time window)."""
-    dates = [published for published in walked.values() if published is not None]
-    if not dates:
+    if window is None:
         return [], 0
-    oldest, newest = min(dates), max(dates)
+    oldest, newest = window
     inside = list(
         dict.fromkeys(
             key
@@ -33,7 +35,20 @@ def missed_articles(
             if published is not None and oldest <= published <= newest
         )
     )
-    return [key for key in inside if key not in walked], len(inside)
+    return [key for key in inside if not walked(key)], len(inside)
+
+
+def walk_window(
+    dates: CardDates | None, published_of: Callable[[Iterable[str]], Mapping[str, datetime]]
+) -> tuple[datetime, datetime] | None:
+    """The oldest and newest date of a walk's cards (undated ones dated from the store)."""
+    if dates is None:
+        return None
+    known = [dates.oldest, dates.newest]
+    if dates.undated:
+        known += published_of(dict.fromkeys(dates.undated)).values()
+    found = [published for published in known if published is not None]
+    return (min(found), max(found)) if found else None
 
 
 def cross_check(
@@ -42,14 +57,14 @@ def cross_check(
     """The walks' misses over every listing the site's RSS was read for; None: no RSS."""
     if keeper.rss_listed is None:
         return None
+    sightings = keeper.sightings
     missed: list[str] = []
     checked = 0
     for slug, listed in sorted(keeper.rss_listed.items()):
-        walked = dict(keeper.walked.get(slug, {}))
-        undated = [key for key, published in walked.items() if published is None]
-        if undated:
-            walked.update(published_of(undated))
-        slug_missed, slug_checked = missed_articles(walked, listed)
+        window = walk_window(sightings.card_dates.get(slug), published_of)
+        slug_missed, slug_checked = missed_articles(
+            window, listed, lambda key, slug=slug: sightings.walked(slug, key)
+        )
         missed += [key for key in slug_missed if key not in missed]
         checked += slug_checked
     return missed, checked

@@ -118,6 +118,11 @@ class FailureTables(Connection):
         )
         return (str(row[0]), int(row[1])) if row else None
 
+    def failed_urls(self) -> set[str]:
+        """Every page with a failed-page record (a few, usually none)."""
+        rows = self._connection().execute("SELECT url FROM failed_page").fetchall()
+        return {str(row[0]) for row in rows}
+
     def forget_failed(self, urls: Iterable[str]) -> None:
         """These pages were stored (or read fine): they are no longer failing."""
         keys = [(url,) for url in dict.fromkeys(urls) if url]

@@ -42,8 +42,9 @@ from newsmon.run.outcome import NETWORK_ERROR, fetch_failures
 
 logger = logging.getLogger(__name__)
 
-# Card URLs whose article key is remembered (a few MB at most); then the memo starts again.
-KEY_CACHE_SIZE = 50_000
+# Card URLs whose article key is remembered (about 3 MB at most); then the memo starts again.
+# Bounded so that a run of 200,000 articles holds no more of them than one of 10,000.
+KEY_CACHE_SIZE = 10_000
 
 # A revisit answered with one of these: the site says the article is gone.
 GONE_STATUSES = frozenset({404, 410})
@@ -127,7 +128,7 @@ class ArticleSpider(scrapy.Spider):
         self.walks.cards_of_known_articles(known_here, slug)
         self._count("articles/known", len(known_here))
         for card, key in on_site:
-            if key not in known and self.walks.card_of_new_article(key, slug):
+            if key not in known and self.walks.card_of_new_article(key, slug, on_card=True):
                 yield self.article_request(card, key, walk=slug)
         if page >= self.max_pages:
             return
@@ -286,16 +287,16 @@ class ArticleSpider(scrapy.Spider):
         """
         key = failure.request.meta.get(ARTICLE_META)  # type: ignore[attr-defined]
         if key is not None:
+            refused = refused_for_good(failure)
+            if refused is not None:
+                # Too large, not HTML, leading off the site: the same next run, so it waits.
+                self.walks.page_failed(key, f"refused ({refused})")
             self.walks.article_failed(
                 key,
                 "an article could not be fetched",
                 transient=is_transient(failure),
                 detail=failure_words(failure),
             )
-            refused = refused_for_good(failure)
-            if refused is not None:
-                # Too large, not HTML, leading off the site: the same next run, so it waits.
-                self.walks.page_failed(key, f"refused ({refused})")
         self._report_failure(failure, "articles", "article not fetched")
         return self._settled(failure.request.meta)  # type: ignore[attr-defined]
 
@@ -320,16 +321,16 @@ class ArticleSpider(scrapy.Spider):
 
     def _drop_page(self, url: str, reason: str, key: str) -> None:
         """A page that is not an article: counted, logged, asked again only after a pause."""
-        self.walks.article_done(key)
         self.walks.page_failed(key, f"not an article ({reason})")
+        self.walks.article_done(key)
         self._count("articles/not_article")
         self._count(f"articles/not_article/{_stat_word(reason)}")
         logger.warning("not an article (%s): %s", reason, url)
 
     def _unreadable(self, url: str, reason: str, key: str) -> None:
         """An article page whose own content keeps it from being read: counted, said once."""
-        self.walks.article_done(key)
         self.walks.page_failed(key, f"unreadable ({reason})")
+        self.walks.article_done(key)
         self._count("articles/unreadable")
         self._count(f"articles/unreadable/{_stat_word(reason)}")
         logger.warning("article unreadable (%s): %s", reason, url)

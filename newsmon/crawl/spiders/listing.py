@@ -124,6 +124,7 @@ class ListingSpider(SiteRssSpider):
         # Chosen before the first request: Scrapy reads this generator lazily, and articles
         # this run stores meanwhile would be revisited in the same run (a second request each).
         revisits = self.walks.revisit_urls(self.slugs, self.revisit_hours)
+        self.walks.expect_site_rss(self.reads_site_rss())
         # Every walk starts before the first answer can arrive: the site's RSS reports to the
         # News Feed's walk.
         firsts = []

@@ -167,9 +167,12 @@ class SiteRssSpider(ArticleSpider):
             slugs = [slug for slug in self.slugs if entry.in_listing(slug)]
             if slugs and is_on_site(entry.url, self.base_url):
                 members.append((entry, canonical_url(entry.url, self.base_url), slugs))
-        for slug in self.slugs:
-            listed = [(key, entry.published) for entry, key, slugs in members if slug in slugs]
-            self.walks.rss_entries(slug, listed)
+        self.walks.rss_entries(
+            {
+                slug: [(key, entry.published) for entry, key, slugs in members if slug in slugs]
+                for slug in self.slugs
+            }
+        )
         known = self.walks.known([key for _, key, _ in members])
         known_ids = self.walks.known_ghost_ids([entry.ghost_id for entry, _, _ in members])
         for entry, key, slugs in members:
