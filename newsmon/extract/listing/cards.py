@@ -17,9 +17,10 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
+from newsmon.extract.index import xml_tokens
 from newsmon.extract.normalize.dates import parse_card_date, parse_visible_date
 from newsmon.extract.normalize.text import clean_text, may_open_byline
-from newsmon.extract.normalize.urls import is_article_path, strip_tracking
+from newsmon.extract.normalize.urls import is_article_path, join_url, strip_tracking
 
 # The sources of a listing's cards, in the order they are tried; each is counted in health
 # (`source/cards/<name>`), so a redesign shows as a change of source.
@@ -150,6 +151,12 @@ def _first(node: etree._Element, readers: tuple[etree.XPath, ...]) -> list[str]:
 
 
 def _markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
+    """A card of the 2025 markup: read in one pass when it is plain, else by the readers."""
+    card = _plain_markup_card(node, page_url)
+    return _markup_card_by_readers(node, page_url) if card is None else card
+
+
+def _markup_card_by_readers(node: etree._Element, page_url: str) -> ListingCard | None:
     hrefs = _first(node, _HREFS)
     href = hrefs[0] if hrefs else None
     if not href:
@@ -166,13 +173,103 @@ def _markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
     author = clean_text(" ".join(str(text) for text in _AUTHOR_TEXTS(node)))
     excerpt = _first(node, _EXCERPT_TEXTS)
     return ListingCard(
-        url=strip_tracking(urljoin(page_url, href.strip())),
+        url=strip_tracking(join_url(page_url, href.strip())),
         title=title,
         published=parse_card_date(stamp),
         primary_tag=clean_text(" ".join(tag)),
         author=_byline(author) or _byline_in(node),
         excerpt=clean_text(" ".join(excerpt)),
     )
+
+
+# Elements whose text the readers' XPaths and the one-pass reader would treat differently.
+_NOT_PLAIN = frozenset({"script", "style", "template"})
+
+
+def _plain_markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
+    """The card as `_markup_card_by_readers` reads it, in one pass over its elements.
+
+    Only for a plain card: an <article> of elements alone (no comment, processing instruction
+    or script, whose text `itertext` and XPath's text() treat differently) whose headline link
+    has an href. None for any other card, which the readers read.
+    """
+    if node.tag != "article":
+        return None
+    title_h3s, links, headings, hrefed, tag_marked, tag_links, authors, descriptions, ps = (
+        [] for _ in range(9)
+    )
+    stamp = node.get("data-archive-id") or None
+    nodes = list(node.iter())
+    for element in nodes:
+        tag = element.tag
+        if not isinstance(tag, str) or tag in _NOT_PLAIN:
+            return None
+        classes = element.get("class")
+        tokens = xml_tokens(classes) if classes else ()
+        if "archiveCard__tag" in tokens:
+            tag_marked.append(element)
+        if "archiveCard__author" in tokens:
+            authors.append(element)
+        if "archiveCard__description" in tokens:
+            descriptions.append(element)
+        if element is node:
+            continue
+        if tag == "a":
+            href = element.get("href")
+            if href is not None:
+                hrefed.append(element)
+                if "archiveCard__link" in tokens:
+                    links.append(element)
+            if "/tag/" in (href or ""):
+                tag_links.append(element)
+        elif tag in ("h2", "h3"):
+            headings.append(element)
+            if tag == "h3" and "archiveCard__title" in tokens:
+                title_h3s.append(element)
+        elif tag == "p":
+            ps.append(element)
+        elif tag == "time" and stamp is None:
+            stamp = element.get("datetime")
+    # The readers' order: a title's link, any card link, a headline's link (`_HREFS`). Not
+    # `or`: an element without children is false.
+    link = next((a for a in links if _under(a, title_h3s, node)), None)
+    if link is None:
+        link = links[0] if links else next((a for a in hrefed if _under(a, headings, node)), None)
+    href = link.get("href") if link is not None else None
+    if not href:
+        return None  # the readers look further: any link to an article
+    title = _texts_of(title_h3s, node) or _texts_of(headings, node)
+    author = clean_text(" ".join(_texts_of(authors, node)))
+    return ListingCard(
+        url=strip_tracking(join_url(page_url, href.strip())),
+        title=clean_text(" ".join(title)),
+        published=parse_card_date(stamp),
+        primary_tag=clean_text(" ".join(_texts_of(tag_marked, node) or _texts_of(tag_links, node))),
+        author=_byline(author) or _byline_in(node, nodes),
+        excerpt=clean_text(" ".join(_texts_of(descriptions, node) or _texts_of(ps, node))),
+    )
+
+
+def _under(element: etree._Element, ancestors: list[etree._Element], root: etree._Element) -> bool:
+    """Tell whether one of `ancestors` is an ancestor of `element` (below or at `root`)."""
+    if not ancestors:
+        return False
+    for ancestor in element.iterancestors():
+        if ancestor in ancestors:
+            return True
+        if ancestor is root:
+            return False
+    return False
+
+
+def _texts_of(elements: list[etree._Element], root: etree._Element) -> list[str]:
+    """The text nodes inside any of `elements`, once each, in document order (as XPath)."""
+    texts: list[str] = []
+    for element in elements:
+        if element is not root and _under(element, elements, root):
+            continue  # inside an earlier one: its texts are in already
+        texts.extend(element.itertext())
+    return texts
 
 
 def read_card(container: etree._Element, url: str, title: str) -> ListingCard:
@@ -242,22 +339,31 @@ def _byline(text: str) -> str:
     return text[3:].strip()
 
 
-def _byline_in(container: etree._Element) -> str:
-    """The card's byline: a "by ..." text, an author-classed element, or /author/ links."""
-    for raw in _raw_texts(container):
-        # Most texts of a card are no byline: `may_open_byline` says so without cleaning them.
-        byline = _byline(clean_text(raw)) if may_open_byline(raw) else ""
-        if byline:
-            return byline.split(" · ")[0].strip()
-    for element in container.iter(etree.Element):
+def _byline_in(container: etree._Element, nodes: list[etree._Element] | None = None) -> str:
+    """The card's byline: a "by ..." text, an author-classed element, or /author/ links.
+
+    `nodes`: `container.iter()` as a list, when the caller has it already.
+    """
+    nodes = list(container.iter()) if nodes is None else nodes
+    for node in nodes:
+        if not isinstance(node.tag, str) or node.tag in _NOT_PLAIN:
+            continue  # `_raw_texts`' order and choice of texts
+        for raw in (node.text, *(child.tail for child in node)):
+            # Most texts of a card are no byline: `may_open_byline` says so without cleaning.
+            byline = _byline(clean_text(raw)) if raw and may_open_byline(raw) else ""
+            if byline:
+                return byline.split(" · ")[0].strip()
+    for element in nodes:
+        if not isinstance(element.tag, str):
+            continue
         classes = (element.get("class") or "").lower()
         if classes and any(hint in classes for hint in _AUTHOR_HINTS):
             text = clean_text(" ".join(element.itertext()))
             return _byline(text) or text
     names: list[str] = [
         clean_text(" ".join(link.itertext()))
-        for link in container.iter("a")
-        if "/author/" in (link.get("href") or "")
+        for link in nodes
+        if link.tag == "a" and "/author/" in (link.get("href") or "")
     ]
     names = [name for name in names if name]
     if not names:

@@ -223,6 +223,8 @@ def canonical_url(url: str, site: str) -> str:
 
 def strip_tracking(url: str) -> str:
     """Remove tracking parameters and the fragment, leaving the rest of the URL untouched."""
+    if PLAIN_URL.match(url):
+        return url  # no query, no fragment, nothing urlsplit would change
     parts = urlsplit(url.strip())
     return urlunsplit(parts._replace(query=_drop_tracking(parts.query), fragment=""))
 
