@@ -215,7 +215,9 @@ def test_publisher_refuses_a_missing_or_unreachable_redis_in_one_line(tmp_path: 
     assert unreachable.returncode == 2
     assert "newsmon: cannot use Redis at redis://***@127.0.0.1:" in unreachable.stderr
     assert "Traceback" not in unreachable.stderr and "s3cret-pw" not in unreachable.stderr
+    # A refused run touches nothing: no state file, no output folder (nor its marker).
     assert not (tmp_path / "state").exists()
+    assert not (tmp_path / "output").exists()
 
 
 def test_watch_from_redis_crawls_as_a_worker_and_publishes_each_cycle(

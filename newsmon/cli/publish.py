@@ -24,7 +24,7 @@ from scrapy.settings import Settings
 
 from newsmon.config import NewsmonConfigError
 from newsmon.distributed.keys import connect, redis_url_from_settings
-from newsmon.distributed.publisher import Publisher, PublisherConfig
+from newsmon.distributed.publisher import Publisher, PublisherConfig, claim_output
 from newsmon.run.outcome import CONFIG_ERROR
 from newsmon.run.settings_check import check_settings
 from newsmon.store import StateStoreError
@@ -62,6 +62,12 @@ class PublishCommand:
             )
         config = PublisherConfig.from_settings(settings, url)
         client = connect(config.url)
+        try:
+            # Only now: a run that cannot reach Redis leaves the output folder untouched.
+            claim_output(settings)
+        except NewsmonConfigError:
+            client.close()
+            raise
         stop = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:

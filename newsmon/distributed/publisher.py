@@ -37,7 +37,7 @@ from newsmon.distributed.keys import (
 )
 from newsmon.distributed.scripts import Scripts, text
 from newsmon.distributed.worker import worker_id
-from newsmon.publish.folder import check_output_folder
+from newsmon.publish.folder import check_output_folder, refuse_system_folder
 from newsmon.publish.run import PublishConfig, publish
 from newsmon.run.lock import RunLock, RunLocked, lock_path
 from newsmon.run.outcome import RUN_FAILED
@@ -69,9 +69,10 @@ class PublisherConfig:
         batch = settings.getint("NEWSMON_REDIS_BATCH", 100)
         if batch < 1:
             raise NewsmonConfigError(f"NEWSMON_REDIS_BATCH must be 1 or more, not {batch}")
-        # Checked now: a bad publishing setting must not wait until items were consumed.
+        # Checked now: a bad publishing setting must not wait until items were consumed. The
+        # output folder is claimed (made, marked) only once Redis answered: `claim_output`.
         publishing = PublishConfig.from_settings(settings)
-        check_output_folder(publishing.output_dir, site=publishing.base_url)
+        refuse_system_folder(publishing.output_dir, "NEWSMON_OUTPUT_DIR")
         return cls(
             url=check_redis_url(url),
             prefix=prefix_from_settings(settings),
@@ -81,6 +82,12 @@ class PublisherConfig:
             poll_seconds=positive_seconds(settings, "NEWSMON_REDIS_POLL_SECONDS", 1.0),
             site=base_url_from_settings(settings),
         )
+
+
+def claim_output(settings: BaseSettings) -> None:
+    """Make and mark the output folder, or refuse it (NewsmonConfigError, one line)."""
+    publishing = PublishConfig.from_settings(settings)
+    check_output_folder(publishing.output_dir, site=publishing.base_url)
 
 
 class PublisherLock:
