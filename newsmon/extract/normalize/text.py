@@ -63,6 +63,9 @@ def clean_text(text: str | None) -> str:
     return _SPACES.sub(" ", _scrub(text)).strip()
 
 
+# An article's body is cleaned by the clean pipeline and again by the store (its fingerprint is
+# of the cleaned text): the last few answers are remembered.
+@functools.lru_cache(maxsize=16)
 def clean_block_text(text: str | None) -> str:
     """Clean multi-paragraph text, keeping exactly one blank line between paragraphs."""
     if not text:
