@@ -140,3 +140,13 @@ def test_a_run_without_the_site_rss_keeps_no_walked_pairs() -> None:
     assert books.see("russia", "a", on_card=True)
     assert not books.walked("russia", "a")
     assert books.seen("a")
+
+
+def test_sightings_keep_the_listings_of_a_revisited_article() -> None:
+    books = Sightings()
+    books.revisiting(["known"])
+    books.see("news-feed", "known", on_card=True)
+    books.see("war", "known", on_card=False)
+    books.see("news-feed", "other-known", on_card=True)
+    assert books.listings_of("known") == ["news-feed", "war"]
+    assert books.listings_of("other-known") == []

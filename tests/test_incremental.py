@@ -9,6 +9,7 @@ listing page's.
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -179,6 +180,27 @@ def test_updates_are_caught_by_conditional_revisits(replica_small: Any, tmp_path
     _, _, articles = split_requests(replica_small.requests())
     assert articles and all(entry["status"] == 304 for entry in articles)
     assert changed <= {entry["path"] for entry in articles}
+
+
+def test_a_revisited_update_names_the_listings_that_showed_it(
+    replica_small: Any, tmp_path: Path
+) -> None:
+    """An updated version's archive line names the listings the run saw the article in."""
+    first = crawl("newsfeed", replica_small, tmp_path)
+    in_feed = {item["url"] for item in first.items}
+    updated = [a for a in replica_small.post("/__replica__/update?count=8") if a["url"] in in_feed]
+    assert updated, "the replica updated none of the stored articles"
+    replica_small.post("/__replica__/publish?count=5")
+    # One request at a time: page 1 of the News Feed (its cards) is read before the revisits.
+    crawl("newsfeed", replica_small, tmp_path, CONCURRENT_REQUESTS="1")
+
+    archive = tmp_path / "output" / "articles.jsonl"
+    lines = [json.loads(line) for line in archive.read_text(encoding="utf-8").splitlines()]
+    updates = {line["url"]: line["listings"] for line in lines if line["change"] == "updated"}
+    assert set(updates) == {article["url"] for article in updated}
+    # Each is on the News Feed's first page or the next: page 1 was read before its revisit.
+    assert all(listings in ([], ["news-feed"]) for listings in updates.values()), updates
+    assert ["news-feed"] in updates.values(), updates
 
 
 def test_an_interrupted_walk_is_walked_in_full_next_time(replica: Any, tmp_path: Path) -> None:

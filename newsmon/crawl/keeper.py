@@ -151,6 +151,7 @@ class WalkKeeper(PageFates):
             return []
         urls = self.store.published_since(since, slugs)
         logger.debug("revisiting %d known articles published since %s", len(urls), since)
+        self.sightings.revisiting(urls)
         return urls
 
     # --- this run -------------------------------------------------------------------------

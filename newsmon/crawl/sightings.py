@@ -10,7 +10,8 @@ cost a few dozen bytes, and what must be exact stays exact:
   cross-check with the site's RSS: all of them until the RSS's entries are known, then only
   those the RSS lists; none in a run that reads no RSS (`track_walked`, `keep_walked_only`);
 - the listings of each article whose request is in flight, exactly, until its outcome is known
-  (`settle`): they go into its item, its pending record or its failed-page record;
+  (`settle`): they go into its item, its pending record or its failed-page record; and the
+  listings of each known article this run revisits (a day's worth), for the same reasons;
 - pairs seen outside the walks (the site's RSS, refetches of earlier runs), exactly: there are
   a few dozen;
 - per listing, the oldest and newest card date its walk read (the time window of health's
@@ -26,7 +27,7 @@ a listing is then written again, which changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,6 +69,7 @@ class Sightings:
         self._wanted: HashSet64 | None = None
         self._elsewhere: dict[str, tuple[str, ...]] = {}
         self._in_flight: dict[str, tuple[str, ...]] = {}
+        self._revisited: dict[str, tuple[str, ...]] = {}
         self.card_dates: dict[str, CardDates] = {}
 
     def seen(self, key: str) -> bool:
@@ -80,6 +82,9 @@ class Sightings:
         Tell whether this listing had not shown the article before in this run.
         """
         self._articles.add(hash(key))
+        revisited = self._revisited.get(key)
+        if revisited is not None and slug not in revisited:
+            self._revisited[key] = (*revisited, slug)
         elsewhere = self._elsewhere.get(key, ())
         if on_card:
             pair, kept, wanted = hash((slug, key)), self._on_cards, self._wanted
@@ -132,9 +137,15 @@ class Sightings:
         """Tell whether the article's request is in flight (its outcome not known yet)."""
         return key in self._in_flight
 
+    def revisiting(self, keys: Iterable[str]) -> None:
+        """These known articles are revisited in this run: keep the listings that show them."""
+        for key in keys:
+            self._revisited.setdefault(key, ())
+
     def listings_of(self, key: str) -> list[str]:
-        """The listings that led to an article in flight, sorted (none for any other)."""
-        return sorted(self._in_flight.get(key, ()))
+        """The listings that showed an article in flight or revisited, sorted (else none)."""
+        listings = self._in_flight.get(key)
+        return sorted(self._revisited.get(key, ()) if listings is None else listings)
 
     def settle(self, key: str) -> None:
         """The article's request has its outcome: its listings are no longer needed."""
