@@ -220,6 +220,21 @@ def test_publisher_refuses_a_missing_or_unreachable_redis_in_one_line(tmp_path: 
     assert not (tmp_path / "output").exists()
 
 
+def test_a_watch_that_cannot_reach_redis_touches_nothing(tmp_path: Path) -> None:
+    state = {
+        "NEWSMON_STATE_PATH": str(tmp_path / "state" / "newsmon.sqlite3"),
+        "NEWSMON_OUTPUT_DIR": str(tmp_path / "output"),
+    }
+    url = f"redis://:s3cret-pw@127.0.0.1:{_closed_port()}/0"
+    command = [sys.executable, "-m", "newsmon", "watch", "--every", "1h", "--from-redis", url]
+    refused = _run(with_settings(command, state))
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    assert "newsmon: cannot use Redis at redis://***@127.0.0.1:" in refused.stderr
+    assert "Traceback" not in refused.stderr and "s3cret-pw" not in refused.stderr
+    assert not (tmp_path / "state").exists()
+    assert not (tmp_path / "output").exists()
+
+
 def test_watch_from_redis_crawls_as_a_worker_and_publishes_each_cycle(
     redis_url: str, prefix: str, tmp_path: Path
 ) -> None:

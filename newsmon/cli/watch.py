@@ -304,11 +304,12 @@ class WatchCommand:
 
     def run(self, args: argparse.Namespace, settings: Settings) -> int:
         """Check the configuration, then watch until SIGTERM/SIGINT; exit 0."""
+        # Redis first: a watch that cannot reach it leaves the output folder and state alone.
+        url = check_redis_for_watch(args.from_redis) if args.from_redis else None
         plan = WatchPlan.from_settings(settings, args.every)
-        if args.from_redis:
+        if url:
             # Each cycle's crawls are workers of a crawl shared through Redis; the publisher
             # then stores and publishes what every worker pushed.
-            url = check_redis_for_watch(args.from_redis)
             watcher = Watcher(
                 plan,
                 [*args.settings, f"NEWSMON_REDIS_URL={url}"],
