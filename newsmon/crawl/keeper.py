@@ -168,9 +168,11 @@ class WalkKeeper(PageFates):
         """A page of the walk was read; its validators vouch for it once the walk completes.
 
         (None, None) for a page that must be fetched in full next time: one whose cards came
-        from elsewhere (the app's data endpoint), so its own validators prove nothing.
+        from elsewhere (the app's data endpoint), so its own validators prove nothing. They
+        wait in the store, not in memory: a first run reads tens of thousands of pages.
         """
-        self.ledger.page_fetched(slug, url, validators)
+        self.ledger.page_fetched(slug, url)
+        self.store_write(lambda: self.store.note_walk_page(slug, url, *validators))
 
     def cards_seen(self, slug: str, cards: list[tuple[str, datetime | None]]) -> None:
         """The walk of `slug` read these (article key, card date) off a listing page."""
@@ -342,8 +344,10 @@ class WalkKeeper(PageFates):
             return  # nothing more can be written; the next run walks in full
         try:
             for walk in complete:
-                for url, (etag, last_modified) in walk.validators_to_save().items():
-                    self.store.save_listing_validators(url, etag, last_modified)
+                self.store.save_walk_validators(walk.slug)
+                entry = walk.entry_to_put_back()
+                if entry is not None:
+                    self.store.save_listing_validators(walk.entry_url, *entry)
             self.store.forget_pending(sorted(self.pending & self.settled))
             # Every run counts for the pauses of failed pages, even one that asked no page.
             self.run()

@@ -12,7 +12,8 @@ when it starts and puts them back when it completes. After a crash the next walk
 and walks every page up to NEWSMON_MAX_PAGES without stopping early (a "full" walk), as the
 first walk of a listing does.
 
-Pure bookkeeping: no Scrapy, no store. The spider feeds it events and saves what it returns.
+Pure bookkeeping: no Scrapy, no store. The spider feeds it events and saves what it returns;
+the validators of the pages a walk read wait in the store (`StateStore.note_walk_page`).
 """
 
 from __future__ import annotations
@@ -41,18 +42,16 @@ class ListingWalk:
     """Walk every page up to NEWSMON_MAX_PAGES: no conditional listing requests, no stop at
     an all-known page."""
 
-    fetched: dict[str, Validators] = field(default_factory=dict)
-    """Listing pages answered with a body in this walk, with the validators they came with."""
+    entry_fetched: bool = False
+    """Page 1 was answered with a body in this walk (its validators are with the others:
+    the keeper keeps every page's in the store until the walk completes)."""
 
     failures: list[str] = field(default_factory=list)
     """Why the walk is incomplete; empty while it may still complete."""
 
-    def validators_to_save(self) -> dict[str, Validators]:
-        """Validators of a complete walk: every fetched page, and page 1 put back if unchanged."""
-        saved = dict(self.fetched)
-        if self.entry_url not in saved and self.entry_validators is not None:
-            saved[self.entry_url] = self.entry_validators
-        return saved
+    def entry_to_put_back(self) -> Validators | None:
+        """Page 1's validators taken at the start, to put back if page 1 came without a body."""
+        return None if self.entry_fetched else self.entry_validators
 
 
 class WalkLedger:
@@ -76,9 +75,11 @@ class WalkLedger:
         self.walks[slug] = walk
         return walk
 
-    def page_fetched(self, slug: str, url: str, validators: Validators) -> None:
-        """A listing page of the walk came with a body (and these validators)."""
-        self.walks[slug].fetched[url] = validators
+    def page_fetched(self, slug: str, url: str) -> None:
+        """A listing page of the walk came with a body (its validators are the keeper's)."""
+        walk = self.walks[slug]
+        if url == walk.entry_url:
+            walk.entry_fetched = True
 
     def listing_failed(self, slug: str, reason: str) -> None:
         """A listing page of the walk could not be fetched or read."""

@@ -70,6 +70,10 @@ class WorkerWalkKeeper(WalkKeeper):
         """Nothing to revisit without a store."""
         return []
 
+    def page_read(self, slug: str, url: str, validators: Validators) -> None:
+        """A page of the walk was read; its validators are not kept (nothing is saved)."""
+        self.ledger.page_fetched(slug, url)
+
     def card_of_known_article(self, key: str, slug: str) -> None:
         """Never called: no article is known (see `known`)."""
 

@@ -46,6 +46,43 @@ class ValidatorTables(Connection):
             conn.execute("DELETE FROM listing_validator WHERE url = ?", (url,))
             return (row[0], row[1])
 
+    # --- this run's walks: the validators of their pages, until a walk completes -------------
+
+    # A temporary table (the connection's own, gone when it closes): a first run of a long
+    # listing reads tens of thousands of pages, whose URLs and validators would otherwise be
+    # held in memory to the end. Lost with the connection, a walk saves nothing: the next run
+    # walks that listing in full, the safe side.
+    _WALK_PAGE_TABLE = (
+        "CREATE TEMP TABLE IF NOT EXISTS walk_page (slug TEXT NOT NULL, url TEXT NOT NULL,"
+        " etag TEXT, last_modified TEXT, PRIMARY KEY (slug, url)) WITHOUT ROWID"
+    )
+
+    def note_walk_page(
+        self, slug: str, url: str, etag: str | None, last_modified: str | None
+    ) -> None:
+        """Keep the validators a page of `slug`'s walk came with, until the walk completes."""
+        with self._transaction() as conn:
+            conn.execute(self._WALK_PAGE_TABLE)
+            conn.execute(
+                "INSERT INTO temp.walk_page (slug, url, etag, last_modified) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (slug, url) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified",
+                (slug, url, etag, last_modified),
+            )
+
+    def save_walk_validators(self, slug: str) -> None:
+        """The walk of `slug` completed: save the validators of every page it read."""
+        with self._transaction() as conn:
+            conn.execute(self._WALK_PAGE_TABLE)
+            conn.execute(
+                "INSERT INTO listing_validator (url, etag, last_modified, updated_at)"
+                " SELECT url, etag, last_modified, ? FROM temp.walk_page WHERE slug = ?"
+                " ORDER BY url"
+                " ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
+                (to_db_time(datetime.now(UTC)), slug),
+            )
+
     # Article validators live in the listing_validator table too: it is keyed by URL, and an
     # article URL (/<slug>/) never equals a listing URL (/tag/...), so no schema step is needed.
     # The conditional middleware reads both kinds with `listing_validators`.
