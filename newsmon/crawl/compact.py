@@ -38,16 +38,13 @@ class HashSet64:
     def add(self, value: int) -> bool:
         """Add a value; tell whether it was new."""
         value = value or ZERO_STANDS_IN
-        table, mask = self._table, self._mask
-        slot = value & mask
-        while (held := table[slot]) != EMPTY:
-            if held == value:
-                return False
-            slot = (slot + 1) & mask
-        table[slot] = value
+        slot = self._slot_of(value)
+        if self._table[slot] == value:
+            return False
+        self._table[slot] = value
         self._size += 1
         # At most two-thirds full: linear probing stays at a step or two per lookup.
-        if 3 * self._size > 2 * len(table):
+        if 3 * self._size > 2 * len(self._table):
             self._grow()
         return True
 
@@ -56,13 +53,7 @@ class HashSet64:
         if not isinstance(value, int):
             return False
         value = value or ZERO_STANDS_IN
-        table, mask = self._table, self._mask
-        slot = value & mask
-        while (held := table[slot]) != EMPTY:
-            if held == value:
-                return True
-            slot = (slot + 1) & mask
-        return False
+        return self._table[self._slot_of(value)] == value
 
     def __len__(self) -> int:
         """The number of values held."""
@@ -72,20 +63,19 @@ class HashSet64:
         """The bytes its table takes (for the benchmarks and the tests)."""
         return self._table.itemsize * len(self._table)
 
+    def _slot_of(self, value: int) -> int:
+        """The slot holding `value`, else the empty slot where it goes (linear probing)."""
+        table, mask = self._table, self._mask
+        slot = value & mask
+        while (held := table[slot]) != EMPTY and held != value:
+            slot = (slot + 1) & mask
+        return slot
+
     def _grow(self) -> None:
         """Double the table and put every value back."""
         old = self._table
         self._table = array("q", bytes(16 * len(old)))
         self._mask = len(self._table) - 1
-        self._size = 0
         for value in old:
             if value != EMPTY:
-                self._insert_new(value)
-
-    def _insert_new(self, value: int) -> None:
-        table, mask = self._table, self._mask
-        slot = value & mask
-        while table[slot] != EMPTY:
-            slot = (slot + 1) & mask
-        table[slot] = value
-        self._size += 1
+                self._table[self._slot_of(value)] = value

@@ -109,7 +109,7 @@ class Sightings:
 
         The run reads the RSS once; its entries usually come before most cards.
         """
-        wanted = self._wanted or HashSet64()
+        wanted = self._wanted if self._wanted is not None else HashSet64()
         for slug, key in pairs:
             wanted.add(hash((slug, key)))
         if self._on_cards is not None and self._wanted is None:
