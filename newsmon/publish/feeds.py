@@ -33,7 +33,6 @@ from newsmon.publish.render import (
     ATOM_TYPE,
     RSS_TYPE,
     Prepared,
-    PreparedMemo,
     prepare_all,
     render_atom,
     render_rss,
@@ -85,7 +84,6 @@ def write_feeds(
     feed_base_url: str,
     update_policy: str = "update",
     now: datetime,
-    memo: PreparedMemo | None = None,
 ) -> tuple[Path, Path, Path]:
     """Write the RSS feed and its Atom and JSON Feed twins for `spec`, entries newest first.
 
@@ -96,7 +94,7 @@ def write_feeds(
         raise ValueError(f"update_policy must be one of {sorted(UPDATE_POLICIES)}")
     now = utc(now, "now")
     paths = feed_paths(output_dir, spec.slug, spec.kind)
-    prepared = prepare_all(entries, update_policy, memo)
+    prepared = prepare_all(entries, update_policy)
     documents = [
         (
             path,

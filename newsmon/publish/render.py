@@ -53,31 +53,16 @@ class Prepared:
     image_caption: str
 
 
-# Prepared entries by what they are made of (an article's version and its store dates): one
-# publish puts an article in several feeds (its listings, "all", filters), prepared once.
-PreparedMemo = dict[tuple[object, ...], Prepared]
-
-
-def prepare_all(
-    entries: Sequence[FeedEntry], update_policy: str, memo: PreparedMemo | None = None
-) -> list[Prepared]:
-    """Prepare entries in order, skipping unusable ones and repeated guids (with a warning).
-
-    `memo`: entries already prepared by this publish, for the other feeds it writes.
-    """
+def prepare_all(entries: Sequence[FeedEntry], update_policy: str) -> list[Prepared]:
+    """Prepare entries in order, skipping unusable ones and repeated guids (with a warning)."""
     prepared: list[Prepared] = []
     seen: set[str] = set()
     for entry in entries:
         url = entry.item.url
-        key = (url, entry.version, entry.first_seen, entry.announced_at, entry.announced_version)
-        one = memo.get(key) if memo is not None else None
-        if one is None:
-            if not is_http_url(url):
-                logger.warning("feed entry skipped: article URL %r is not absolute http(s)", url)
-                continue
-            one = _prepare(entry, update_policy)
-            if memo is not None:
-                memo[key] = one
+        if not is_http_url(url):
+            logger.warning("feed entry skipped: article URL %r is not absolute http(s)", url)
+            continue
+        one = _prepare(entry, update_policy)
         if one.guid in seen:
             logger.warning("feed entry skipped: guid %s is already in this feed", one.guid)
             continue

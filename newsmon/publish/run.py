@@ -28,9 +28,7 @@ from newsmon.publish.feeds import UPDATE_POLICIES, feed_paths, write_feeds
 from newsmon.publish.filters import FeedFilter, FilterError
 from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.jsonlines import append_jsonl, article_record
-from newsmon.publish.model import FeedEntry
 from newsmon.publish.paths import ARCHIVE_NAME, published_feeds
-from newsmon.publish.render import PreparedMemo
 from newsmon.publish.select import (
     EMPTY_FEED_UPDATED,
     FeedSource,
@@ -151,34 +149,22 @@ def publish(store: StateStore, config: PublishConfig, *, front_door: bool = True
     """
     config.output_dir.mkdir(parents=True, exist_ok=True)
     report = PublishReport()
-    # An article is in several feeds: its entry is made and prepared once per publish.
-    entries: dict[int, FeedEntry] = {}
-    prepared: PreparedMemo = {}
     for source in feed_sources(config):
         stored = select(store, source, size=config.feed_size, scan=config.filter_scan)
         report.feeds.extend(
             write_feeds(
                 config.output_dir,
                 feed_spec(source, config.base_url, stored),
-                [_entry_of(version, entries) for version in stored],
+                [feed_entry(version) for version in stored],
                 feed_base_url=config.feed_base_url,
                 update_policy=config.update_policy,
                 now=feed_updated(stored),
-                memo=prepared,
             )
         )
     report.exported, report.skipped = export_archive(store, config.output_dir / ARCHIVE_NAME)
     if front_door:
         write_front_door(store, config.output_dir, feed_base_url=config.feed_base_url)
     return report
-
-
-def _entry_of(version: StoredVersion, entries: dict[int, FeedEntry]) -> FeedEntry:
-    """The feed entry of a stored version, made once per publish."""
-    entry = entries.get(version.version_id)
-    if entry is None:
-        entry = entries[version.version_id] = feed_entry(version)
-    return entry
 
 
 def feed_sources(config: PublishConfig) -> list[FeedSource]:
