@@ -158,11 +158,24 @@ def test_the_readme_demo_twice_in_a_fresh_copy(tmp_path: Path) -> None:
     assert sorted(p.name for p in (project / "state").iterdir()) == ["demo"]
 
 
+# What `pip install .` reads: built from a copy, so the build's `build/` and `*.egg-info`
+# folders land in the test's folder, not in the user's checkout.
+PACKAGE_FILES = ("pyproject.toml", "setup.py", "README.md", "requirements.txt", "newsmon")
+
+
 def install_into(target: Path) -> Path:
     """`pip install .` (without the pinned dependencies, present already) into `target`."""
+    source = target.with_name(target.name + "-source")
+    source.mkdir(parents=True)
+    for name in PACKAGE_FILES:
+        if (ROOT / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(ROOT / name, source / name, ignore=ignore)
+        else:
+            shutil.copy2(ROOT / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), "."],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         capture_output=True,
         timeout=300,
