@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 from newsmon.config import base_url_from_settings
 from newsmon.crawl.fates import InvalidItem, PageFates
 from newsmon.crawl.http import response_validators
-from newsmon.crawl.meta import ARTICLE_META
+from newsmon.crawl.meta import article_key
 from newsmon.crawl.sightings import Sightings
 from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger, revisit_since
 from newsmon.extract.normalize.urls import canonical_url
@@ -409,14 +409,3 @@ class WalkKeeper(PageFates):
     def _count(self, key: str, count: int = 1) -> None:
         if self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"newsmon/{key}", count)
-
-
-def article_key(response: Response | None) -> str | None:
-    """The article key a response's request carried, if it fetched an article."""
-    if response is None or not isinstance(response, Response):
-        return None
-    try:
-        key = response.meta.get(ARTICLE_META)
-    except AttributeError:  # a response built outside a request has no meta
-        return None
-    return key if isinstance(key, str) else None

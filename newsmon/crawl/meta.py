@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from scrapy.http import Response
+
 # The slug of the listing whose page a request fetches ("news-feed", a tag slug).
 LISTING_META = "newsmon_listing"
 # The canonical URL of the article a request fetches (cards and revisits alike).
@@ -48,3 +50,14 @@ def page_kind(meta: dict[str, Any]) -> PageKind | None:
     if meta.get(ARTICLE_META):
         return "article"
     return None
+
+
+def article_key(response: Response | None) -> str | None:
+    """The article key a response's request carried, if it fetched an article."""
+    if response is None or not isinstance(response, Response):
+        return None
+    try:
+        key = response.meta.get(ARTICLE_META)
+    except AttributeError:  # a response built outside a request has no meta
+        return None
+    return key if isinstance(key, str) else None

@@ -19,7 +19,8 @@ from typing import Any
 from scrapy import Spider
 from scrapy.http import Response
 
-from newsmon.crawl.keeper import WalkKeeper, article_key
+from newsmon.crawl.keeper import WalkKeeper
+from newsmon.crawl.meta import article_key
 from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger
 
 
