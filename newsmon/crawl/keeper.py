@@ -240,7 +240,7 @@ class WalkKeeper(PageFates):
                 self.store_failed(error)
 
     def listings_of(self, key: str) -> list[str]:
-        """The listings that led to an article whose request is in flight, sorted."""
+        """The listings that showed an article in flight or revisited in this run, sorted."""
         return self.sightings.listings_of(key)
 
     def article_done(self, key: str) -> None:
@@ -268,6 +268,7 @@ class WalkKeeper(PageFates):
         self.ledger.article_failed(key, reason)
         if transient:
             self.leave_behind(key, detail or reason)
+        # Its listings are done with; a pending article that failed again stays pending.
         self.sightings.settle(key)
 
     def leave_behind(self, key: str, reason: str) -> None:
