@@ -60,7 +60,7 @@ class HashSet64:
         return self._size
 
     def memory_bytes(self) -> int:
-        """The bytes its table takes (for the benchmarks and the tests)."""
+        """The bytes its table takes (what the tests hold it to)."""
         return self._table.itemsize * len(self._table)
 
     def _slot_of(self, value: int) -> int:
