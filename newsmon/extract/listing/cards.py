@@ -295,10 +295,13 @@ def _texts(element: etree._Element) -> Iterator[str]:
             yield cleaned
 
 
-def _raw_texts(element: etree._Element) -> Iterator[str]:
-    """The element's text nodes as they are, in `_texts`' order (empty ones left out)."""
-    for node in element.iter():
-        if not isinstance(node.tag, str) or node.tag in ("script", "style", "template"):
+def _raw_texts(element: etree._Element, nodes: list[etree._Element] | None = None) -> Iterator[str]:
+    """The element's text nodes as they are, in `_texts`' order (empty ones left out).
+
+    `nodes`: `element.iter()` as a list, when the caller has it already.
+    """
+    for node in element.iter() if nodes is None else nodes:
+        if not isinstance(node.tag, str) or node.tag in _NOT_PLAIN:
             continue
         for text in (node.text, *(child.tail for child in node)):
             if text:
@@ -345,14 +348,11 @@ def _byline_in(container: etree._Element, nodes: list[etree._Element] | None = N
     `nodes`: `container.iter()` as a list, when the caller has it already.
     """
     nodes = list(container.iter()) if nodes is None else nodes
-    for node in nodes:
-        if not isinstance(node.tag, str) or node.tag in _NOT_PLAIN:
-            continue  # `_raw_texts`' order and choice of texts
-        for raw in (node.text, *(child.tail for child in node)):
-            # Most texts of a card are no byline: `may_open_byline` says so without cleaning.
-            byline = _byline(clean_text(raw)) if raw and may_open_byline(raw) else ""
-            if byline:
-                return byline.split(" · ")[0].strip()
+    for raw in _raw_texts(container, nodes):
+        # Most texts of a card are no byline: `may_open_byline` says so without cleaning them.
+        byline = _byline(clean_text(raw)) if may_open_byline(raw) else ""
+        if byline:
+            return byline.split(" · ")[0].strip()
     for element in nodes:
         if not isinstance(element.tag, str):
             continue
