@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from lxml.etree import Element, _Element
 
-INDEXED_TAGS = ("meta", "link", "script", "title", "h1", "h2", "a", "img")
+INDEXED_TAGS = ("meta", "link", "script", "title", "h1", "h2", "a", "img", "time", "figure")
 # Containers whose links, images and names belong to other articles or the site's chrome.
 OUTSIDE_ARTICLE_TAGS = frozenset({"aside", "nav", "footer"})
 XML_WHITESPACE = " \t\r\n"
@@ -28,7 +28,15 @@ class TagIndex:
         self._root = root
         self._by_tag: dict[str, list[_Element]] = {tag: [] for tag in INDEXED_TAGS}
         self._within: dict[frozenset[str], dict[_Element, bool]] = {}
-        for element in root.iter(*INDEXED_TAGS):
+        elements = root.iter(*INDEXED_TAGS)
+        for element in elements:
+            self._by_tag[element.tag].append(element)
+            if element.tag == "h1":
+                break
+        # How many of each tag come before the first h1 (itself included): the article's
+        # header starts there, and what follows it is where its date and hero image are.
+        self._up_to_first_h1 = {tag: len(found) for tag, found in self._by_tag.items()}
+        for element in elements:
             self._by_tag[element.tag].append(element)
 
     def bylines(self) -> Iterator[_Element]:
@@ -49,6 +57,20 @@ class TagIndex:
     def elements(self, tag: str) -> list[_Element]:
         """Every element of `tag` (one of INDEXED_TAGS), in document order."""
         return self._by_tag[tag]
+
+    def after_first_h1(self, tag: str) -> Iterator[_Element]:
+        """Elements of `tag` after the first h1, not inside it: XPath's `(//h1)[1]/following::tag`.
+
+        From the one walk, where a `following::` XPath builds the rest of the page first.
+        """
+        h1s = self._by_tag["h1"]
+        if not h1s:
+            return
+        first_h1 = h1s[0]
+        for element in self._by_tag[tag][self._up_to_first_h1[tag] :]:
+            # In document order the h1's own descendants come first: they do not follow it.
+            if not any(h1 is first_h1 for h1 in element.iterancestors("h1")):
+                yield element
 
     def within(self, element: _Element, tags: frozenset[str]) -> bool:
         """Tell whether an ancestor of `element` is one of `tags` (XPath's `ancestor::x or ...`).

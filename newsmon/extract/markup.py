@@ -5,26 +5,26 @@ missing, and the other half of the cross-checks: markup that disagrees with the 
 metadata has drifted. Each reader here is computed once per page.
 
 Speed: every page is read here. Elements looked up by tag (headings, title, links, images)
-come from the page's one walk (`newsmon.extract.index`); the rest uses XPaths compiled once
-at import (parsel compiles each `.xpath()` call anew and wraps every result), and what
-follows the headline is searched from the first h1, found once, not from `(//h1)[1]` per
-reader. libxml2 builds the whole rest of the page for `following::text()` before it counts;
-`[position() <= 40]` before the side-box test tests only 40 of those nodes, so the date line
-asks that first and falls back to the exact form only when a side box is among those 40.
-(A loop in Python over the same nodes is no faster: every node it touches costs an object.)
+come from the page's one walk (`newsmon.extract.index`); what follows the headline is
+searched from the first h1, found once, by walks that stop at what they look for
+(`newsmon.extract.axes`: libxml2 builds the whole rest of the page for a `following::`
+XPath); the rest uses XPaths compiled once at import (parsel compiles each `.xpath()` call
+anew and wraps every result).
 """
 
 from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.etree import _Element
 from parsel import Selector
 
-from newsmon.extract.index import OUTSIDE_ARTICLE_TAGS, TagIndex
+from newsmon.extract.axes import following_elements, following_texts
+from newsmon.extract.index import OUTSIDE_ARTICLE_TAGS, XML_WHITESPACE, TagIndex, xml_tokens
 from newsmon.extract.normalize.authors import split_byline
 from newsmon.extract.normalize.dates import may_show_clock_time
 from newsmon.extract.normalize.images import first_srcset_url, unwrap_image_url
@@ -52,22 +52,8 @@ def _xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression, smart_strings=False)
 
 
-# "(//h1)[1]" without building the node set of the whole page first.
-_FIRST_H1 = _xpath("descendant::h1[1]")
-# After the first h1 (the context node of these):
-_BYLINE_FALLBACK = _xpath("following::*[self::p or self::div or self::span][position() <= 12]")
-_TIME_DATETIME = _xpath(
-    f"following::time[normalize-space(@datetime)][not({OUTSIDE_ARTICLE})][1]/@datetime"
-)
-_DATE_LINE_FIRST = _xpath(
-    f"following::text()[position() <= {DATE_LINE_TEXTS}][not({OUTSIDE_ARTICLE})]"
-)
-_DATE_LINE = _xpath(f"following::text()[not({OUTSIDE_ARTICLE})][position() <= {DATE_LINE_TEXTS}]")
-_HERO_FIGURE = _xpath(
-    f"following::figure[not({OUTSIDE_ARTICLE})]"
-    "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' c-content ')])]"
-    "[not(contains(@class, 'kg-card'))][1]"
-)
+# Elements tried as the byline after the headline when no element's class names one.
+BYLINE_FALLBACK_ELEMENTS = 12
 _AUTHOR_LINKS = _xpath(".//a[contains(@href, '/author/')]")
 _OWN_TEXTS = _xpath(f"//*[not(self::script)][not({OUTSIDE_ARTICLE})]/text()")
 _TAG_LINKS_BEFORE = _xpath(
@@ -94,8 +80,8 @@ class ArticleMarkup:
     @cached_property
     def first_h1(self) -> _Element | None:
         """`(//h1)[1]`: the first h1 of the document, where the article's header starts."""
-        found = _FIRST_H1(self._root)
-        return found[0] if found else None
+        h1s = self._index.elements("h1")
+        return h1s[0] if h1s else None
 
     @cached_property
     def headline(self) -> str:
@@ -143,7 +129,12 @@ class ArticleMarkup:
             if text_of(node).lower().startswith("by "):
                 return node
         # Unknown markup: the first short element after the headline whose text starts "by ".
-        for node in _BYLINE_FALLBACK(self.first_h1) if self.first_h1 is not None else ():
+        after = (
+            following_elements(self.first_h1, "p", "div", "span")
+            if self.first_h1 is not None
+            else iter(())
+        )
+        for node in islice(after, BYLINE_FALLBACK_ELEMENTS):
             text = text_of(node)
             if text.lower().startswith("by ") and len(text) < 300:
                 return node
@@ -161,8 +152,12 @@ class ArticleMarkup:
     @cached_property
     def time_datetime(self) -> str | None:
         """The first <time datetime> of the article header (not of side boxes)."""
-        found = _TIME_DATETIME(self.first_h1) if self.first_h1 is not None else []
-        return str(found[0]) if found else None
+        for time in self._index.after_first_h1("time"):
+            stamp = time.get("datetime")
+            # XPath's normalize-space(@datetime): a value of XML spaces only is no value.
+            if stamp and stamp.strip(XML_WHITESPACE) and not self._outside_article(time):
+                return str(stamp)
+        return None
 
     @cached_property
     def _raw_date_line(self) -> str:
@@ -170,11 +165,7 @@ class ArticleMarkup:
         h1 = self.first_h1
         if h1 is None:
             return ""
-        texts = _DATE_LINE_FIRST(h1)
-        if len(texts) < DATE_LINE_TEXTS:
-            # A side box among the first 40 (or the page ends): the exact form.
-            texts = _DATE_LINE(h1)
-        return " ".join(texts)
+        return " ".join(islice(following_texts(h1, OUTSIDE_ARTICLE_TAGS), DATE_LINE_TEXTS))
 
     @cached_property
     def date_line(self) -> str:
@@ -212,8 +203,17 @@ class ArticleMarkup:
     @cached_property
     def hero_figure(self) -> _Element | None:
         """The first figure after the headline that is not inside the body or a card."""
-        found = _HERO_FIGURE(self.first_h1) if self.first_h1 is not None else []
-        return found[0] if found else None
+        for figure in self._index.after_first_h1("figure"):
+            # A body figure or a card (kg-card) is not the hero.
+            if "kg-card" in (figure.get("class") or "") or self._outside_article(figure):
+                continue
+            if not any("c-content" in xml_tokens(up.get("class")) for up in figure.iterancestors()):
+                return figure
+        return None
+
+    def _outside_article(self, element: _Element) -> bool:
+        """Whether `element` sits in an aside, nav or footer (another article's, or chrome)."""
+        return self._index.within(element, OUTSIDE_ARTICLE_TAGS)
 
     def caption_of_image(self, image_url: str) -> str:
         """Caption of the img showing `image_url` (by file name), else of the hero figure."""
