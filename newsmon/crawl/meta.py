@@ -16,6 +16,8 @@ LISTING_META = "newsmon_listing"
 ARTICLE_META = "newsmon_article"
 # The listing walk whose card led to an article request (its count of unfinished requests).
 WALK_META = "newsmon_walk"
+# The listing walk whose next page a request fetches (held back while that count is high).
+WALK_NEXT_META = "newsmon_walk_next"
 # True: send If-None-Match / If-Modified-Since and let a 304 reach the callback.
 CONDITIONAL_META = "newsmon_conditional"
 # The (ETag, Last-Modified) to send; without it the store's saved ones are used.

@@ -84,8 +84,6 @@ class RedisMode:
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", FORCED)
         settings.set("SCHEDULER_PERSIST", True, FORCED)
         settings.set("NEWSMON_STATE_PATH", NO_STATE_FILE, FORCED)
-        # Other workers finish a worker's article requests: it cannot count them down.
-        settings.set("NEWSMON_WALK_MAX_OUTSTANDING", 0, FORCED)
         for name, path, order in COMPONENTS:
             # A renamed component fails here, loudly, rather than staying on in worker mode.
             settings.set_in_component_priority_dict(name, load_object(path), order)

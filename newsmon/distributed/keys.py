@@ -164,3 +164,13 @@ class CrawlKeys:
     def leases(self, worker: str) -> str:
         """Hash of the requests a worker took from the queue and has not finished."""
         return f"{self.base}leases:{worker}"
+
+    @property
+    def walk_counts(self) -> str:
+        """Hash: per listing walk, its article requests queued or leased and not finished."""
+        return f"{self.base}walks:outstanding"
+
+    @property
+    def held_pages(self) -> str:
+        """Hash: per listing walk, its next page held back while its count is at the bound."""
+        return f"{self.base}walks:held"

@@ -21,6 +21,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy_redis.queue import Base as RedisQueue
 
 from newsmon.compat import decode_request
+from newsmon.crawl.meta import WALK_META
 from newsmon.distributed.keys import CrawlKeys
 from newsmon.distributed.scripts import Scripts
 
@@ -36,6 +37,8 @@ class Leases:
     keys: CrawlKeys
     worker: str
     stats: StatsCollector | None = None
+    walk_bound: int = 0
+    """NEWSMON_WALK_MAX_OUTSTANDING: a walk's held page is queued once its count is below."""
     held: dict[str, Request] = field(default_factory=dict)
     holding: bool = False
     """Set after a failed write to Redis: no lease is released any more (see `hold`)."""
@@ -62,11 +65,21 @@ class Leases:
         if in_progress is None or self.holding or not self.held:
             return 0
         done = [lease for lease, request in self.held.items() if request not in in_progress]
-        if done:
-            self.client.hdel(self.key, *done)
-            for lease in done:
-                del self.held[lease]
-            self._count("released", len(done))
+        if not done:
+            return 0
+        args: list[str | int] = [self.walk_bound]
+        for lease in done:
+            walk = self.held[lease].meta.get(WALK_META)
+            args += [lease, walk if isinstance(walk, str) else ""]
+        released, unheld = self.scripts.release_leases(
+            keys=[self.key, self.keys.requests, self.keys.walk_counts, self.keys.held_pages],
+            args=args,
+        )
+        for lease in done:
+            del self.held[lease]
+        self._count("released", int(released))
+        if unheld:
+            self._count("walk_pages_released", int(unheld))
         return len(done)
 
     def hold(self, why: str) -> None:

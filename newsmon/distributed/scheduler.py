@@ -8,7 +8,10 @@ survive a worker killed at the wrong moment, which this subclass adds:
   (scrapy-redis does SADD, then ZADD: a kill in between loses the request for good);
 - `next_request` leases the request it pops (see `newsmon.distributed.leases`) instead of
   just removing it from the queue;
-- `close` releases the leases of finished requests and requeues any other.
+- `close` releases the leases of finished requests and requeues any other;
+- listing walks are bounded in Redis (`bounds_walks`): an article request a walk led to
+  counts against it while queued or leased, and the walk's next page waits in Redis while
+  the count is at NEWSMON_WALK_MAX_OUTSTANDING (see `newsmon.distributed.scripts`).
 Its queue (a sorted set by priority) and its duplicate filter (a set of fingerprints) are
 scrapy-redis's own, under the keys of `newsmon.distributed.keys.CrawlKeys`.
 """
@@ -28,10 +31,14 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from newsmon.compat import encode_request, requests_in_progress
+from newsmon.crawl.meta import WALK_META, WALK_NEXT_META
 from newsmon.distributed.leases import Leases
 from newsmon.distributed.worker import SharedCrawl, shared_crawl
 
 logger = logging.getLogger(__name__)
+
+# What the ENQUEUE script answers.
+NOT_QUEUED, QUEUED, HELD_BACK = 0, 1, 2
 
 
 class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no type hints
@@ -40,6 +47,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     crawler: Crawler
     shared: SharedCrawl
     leases: Leases
+    bounds_walks = True
+    """The spiders hold no walk's next page themselves: this scheduler does, in Redis."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LeasingScheduler:
@@ -89,19 +98,32 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     def enqueue_request(self, request: Request) -> bool:
         """Queue a request unless its fingerprint was seen in this crawl (atomically)."""
         queue: PriorityQueue = self.queue
+        keys = self.shared.keys
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        role, walk = walk_role(request)
         try:
-            added = self.shared.scripts.enqueue(
-                keys=[self.shared.keys.requests, self.shared.keys.dupefilter],
-                args=[fingerprint, -request.priority, encode_request(queue, request)],
+            outcome = self.shared.scripts.enqueue(
+                keys=[keys.requests, keys.dupefilter, keys.walk_counts, keys.held_pages],
+                args=[
+                    fingerprint,
+                    -request.priority,
+                    encode_request(queue, request),
+                    role,
+                    walk,
+                    self.leases.walk_bound,
+                ],
             )
         except redis.RedisError as error:
             self.leases.hold(f"could not queue {request.url} in Redis ({error})")
             raise
-        if not added:
+        if outcome == NOT_QUEUED:
             self.df.log(request, self.spider)
             self._count("filtered")
             return False
+        if outcome == HELD_BACK:
+            # Queued by whichever worker finishes enough of the walk's article requests.
+            self.stats.inc_value("newsmon/listings/held_back")
+            logger.debug("listing %r: next page held back in Redis: %s", walk, request.url)
         self._count("enqueued")
         return True
 
@@ -150,3 +172,18 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
     def _count(self, what: str) -> None:
         if self.stats is not None:
             self.stats.inc_value(f"scheduler/{what}/redis")
+
+
+def walk_role(request: Request) -> tuple[str, str]:
+    """What a request is to a listing walk, for the Redis count: (role, the walk's slug).
+
+    ("article", slug) for an article request a walk's card led to, ("next", slug) for a
+    walk's next listing page, ("", "") for any other request.
+    """
+    walk = request.meta.get(WALK_META)
+    if isinstance(walk, str) and walk:
+        return "article", walk
+    walk = request.meta.get(WALK_NEXT_META)
+    if isinstance(walk, str) and walk:
+        return "next", walk
+    return "", ""

@@ -7,7 +7,15 @@ to the queue exactly once. Scripts that build per-worker keys from a prefix (ARG
 they do not declare: fine on one Redis server, not on Redis Cluster.
 
 A lease is stored as "<score>|<serialized request>", so it can be put back into the sorted
-set with its priority without decoding the request.
+set with its priority without decoding the request; so is a walk's held-back next page.
+
+Walks are bounded in Redis (NEWSMON_WALK_MAX_OUTSTANDING), as on one machine: a hash counts
+each listing walk's article requests queued or leased and not finished, and a walk's next
+listing page waits in another hash, not in a worker's memory, while its count is at the
+bound. Queuing an article request counts it up, releasing its lease counts it down (and
+queues the held page once the count is below the bound), both in the same script as the
+queue or lease change: a killed worker leaves the counts exact. A lease requeued from a dead
+worker stays counted until its request is finished.
 """
 
 from __future__ import annotations
@@ -16,14 +24,57 @@ from typing import Any
 
 import redis
 
-# KEYS: queue, dupefilter. ARGV: fingerprint ("" for dont_filter), score, request.
-# Returns 1 if queued, 0 if the fingerprint was seen before.
+# KEYS: queue, dupefilter, walks' outstanding counts, walks' held pages.
+# ARGV: fingerprint ("" for dont_filter), score, request, then what the request is to a
+# listing walk ("article": led to by the walk's cards, "next": the walk's next page, "": no
+# walk), the walk's listing slug, the bound (0: none).
+# Returns 1 if queued, 2 if held back (a next page while its walk is at the bound; a walk
+# holds one page at most, any other is queued), 0 if the fingerprint was seen before.
 ENQUEUE = """
 if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
   return 0
 end
+if ARGV[4] == 'article' then
+  redis.call('HINCRBY', KEYS[3], ARGV[5], 1)
+elseif ARGV[4] == 'next' then
+  local bound = tonumber(ARGV[6])
+  if bound > 0 and tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '0') >= bound
+      and redis.call('HSETNX', KEYS[4], ARGV[5], ARGV[2] .. '|' .. ARGV[3]) == 1 then
+    return 2
+  end
+end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 return 1
+"""
+
+# KEYS: the worker's leases, queue, walks' outstanding counts, walks' held pages.
+# ARGV: the bound, then per finished request its lease id and its walk's slug ("" none).
+# Drops the leases still held (one requeued from this worker, thought dead, is not counted
+# down: its request runs again); counts each walk down and queues a held page once its walk
+# is below the bound. Returns {leases released, held pages queued}.
+RELEASE_LEASES = """
+local bound = tonumber(ARGV[1])
+local released, freed = 0, 0
+for i = 2, #ARGV, 2 do
+  local walk = ARGV[i + 1]
+  if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
+    released = released + 1
+    if walk ~= '' then
+      local left = redis.call('HINCRBY', KEYS[3], walk, -1)
+      if left <= 0 then
+        redis.call('HDEL', KEYS[3], walk)
+      end
+      local held = redis.call('HGET', KEYS[4], walk)
+      if held and left < bound then
+        redis.call('HDEL', KEYS[4], walk)
+        local bar = string.find(held, '|', 1, true)
+        redis.call('ZADD', KEYS[2], string.sub(held, 1, bar - 1), string.sub(held, bar + 1))
+        freed = freed + 1
+      end
+    end
+  end
+end
+return {released, freed}
 """
 
 # KEYS: queue, the worker's leases. ARGV: lease id.
@@ -77,7 +128,7 @@ if not state or state == 'finished' then
       redis.call('SREM', KEYS[4], worker)
     end
   end
-  redis.call('DEL', KEYS[2], KEYS[3])
+  redis.call('DEL', KEYS[2], KEYS[3], ARGV[3] .. 'walks:outstanding', ARGV[3] .. 'walks:held')
   local generation = redis.call('HINCRBY', KEYS[1], 'generation', 1)
   redis.call('HDEL', KEYS[1], 'finished_at', 'listing_pages')
   redis.call('HSET', KEYS[1], 'state', 'seeding', 'seeder', ARGV[1], 'started_at', ARGV[2])
@@ -108,7 +159,9 @@ return 0
 # Puts the leases of dead workers back into the queue, then tells where the crawl stands:
 # "finished" (marked now if the seeding is done, the queue is empty and no live worker holds
 # a lease), "reseed" (the seeder died while seeding: this worker is the seeder now),
-# "seeding" or "running". Returns {requeued, leases held by live workers, state}.
+# "seeding" or "running". A walk's page held back when nothing is queued or leased any more
+# goes into the queue (its count cannot come down: the crawl would never finish).
+# Returns {requeued, leases held by live workers, state, held pages queued}.
 SETTLE = """
 local requeued = 0
 local busy = 0
@@ -128,21 +181,30 @@ for _, worker in ipairs(redis.call('SMEMBERS', KEYS[3])) do
 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state or state == 'finished' then
-  return {requeued, busy, 'finished'}
+  return {requeued, busy, 'finished', 0}
 end
 if state == 'seeding' then
   local seeder = redis.call('HGET', KEYS[1], 'seeder') or ''
   if seeder ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. 'alive:' .. seeder) == 0 then
     redis.call('HSET', KEYS[1], 'seeder', ARGV[1])
-    return {requeued, busy, 'reseed'}
+    return {requeued, busy, 'reseed', 0}
   end
-  return {requeued, busy, 'seeding'}
+  return {requeued, busy, 'seeding', 0}
 end
 if requeued == 0 and busy == 0 and redis.call('ZCARD', KEYS[2]) == 0 then
+  local held = redis.call('HVALS', ARGV[3] .. 'walks:held')
+  if #held > 0 then
+    for _, value in ipairs(held) do
+      local bar = string.find(value, '|', 1, true)
+      redis.call('ZADD', KEYS[2], string.sub(value, 1, bar - 1), string.sub(value, bar + 1))
+    end
+    redis.call('DEL', ARGV[3] .. 'walks:held', ARGV[3] .. 'walks:outstanding')
+    return {requeued, busy, 'running', #held}
+  end
   redis.call('HSET', KEYS[1], 'state', 'finished', 'finished_at', ARGV[2])
-  return {requeued, busy, 'finished'}
+  return {requeued, busy, 'finished', 0}
 end
-return {requeued, busy, 'running'}
+return {requeued, busy, 'running', 0}
 """
 
 # KEYS: items, processing. ARGV: how many.
@@ -194,6 +256,7 @@ class Scripts:
         self.enqueue = client.register_script(ENQUEUE)
         self.pop_lease = client.register_script(POP_LEASE)
         self.requeue_leases = client.register_script(REQUEUE_LEASES)
+        self.release_leases = client.register_script(RELEASE_LEASES)
         self.join = client.register_script(JOIN)
         self.mark_seeded = client.register_script(MARK_SEEDED)
         self.settle = client.register_script(SETTLE)

@@ -78,6 +78,9 @@ class Settled:
     state: str
     """finished, reseed (this worker must queue the listings again), seeding or running."""
 
+    unheld: int = 0
+    """Walks' held-back pages queued because nothing else was queued or leased any more."""
+
 
 @dataclass
 class SharedCrawl:
@@ -158,11 +161,15 @@ class SharedCrawl:
 
     def settle(self) -> Settled:
         """Requeue dead workers' requests and read (or mark) the crawl's state."""
-        requeued, busy, state = self.scripts.settle(
+        requeued, busy, state, unheld = self.scripts.settle(
             keys=[self.keys.crawl, self.keys.requests, self.keys.workers],
             args=[self.worker, _now(), self.keys.base],
         )
-        settled = Settled(int(requeued), int(busy), text(state))
+        settled = Settled(int(requeued), int(busy), text(state), int(unheld))
+        if settled.unheld:
+            # Every walk's count should have come down to let its page go: one did not.
+            logger.info("queued %d held-back listing page(s): the crawl was idle", settled.unheld)
+            self._count("walk_pages_unheld", settled.unheld)
         if settled.requeued:
             logger.warning(
                 "put %d request(s) of stopped worker(s) back into the shared queue",
@@ -226,7 +233,14 @@ def shared_crawl(crawler: Crawler) -> SharedCrawl:
         poll_seconds=poll,
         scripts=Scripts(client),
     )
-    shared.leases = Leases(client, shared.scripts, keys, shared.worker, crawler.stats)
+    shared.leases = Leases(
+        client,
+        shared.scripts,
+        keys,
+        shared.worker,
+        crawler.stats,
+        walk_bound=max(0, settings.getint("NEWSMON_WALK_MAX_OUTSTANDING")),
+    )
     _SHARED[crawler] = shared
     return shared
 
@@ -266,7 +280,7 @@ class RedisWorker:
             settled = self.shared.settle()
             if settled.state == RESEED:
                 self._reseed()
-            if settled.requeued:
+            if settled.requeued or settled.unheld:
                 nudge_engine(self.crawler)
         except redis.RedisError as error:
             # Logged, not raised: a looping call that raises stops for good. If Redis stays

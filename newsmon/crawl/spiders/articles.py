@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 from newsmon.config import NewsmonConfigError
@@ -30,7 +31,13 @@ from newsmon.crawl.http import (
     refused_for_good,
 )
 from newsmon.crawl.keeper import WalkKeeper
-from newsmon.crawl.meta import ARTICLE_META, CARD_ARG, CONDITIONAL_META, WALK_META
+from newsmon.crawl.meta import (
+    ARTICLE_META,
+    CARD_ARG,
+    CONDITIONAL_META,
+    WALK_META,
+    WALK_NEXT_META,
+)
 from newsmon.crawl.pages import article_page, forget
 from newsmon.crawl.signals import listing_read
 from newsmon.crawl.walks import Validators
@@ -67,11 +74,25 @@ class ArticleSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
-        """Read the walks' bound (NEWSMON_WALK_MAX_OUTSTANDING); release held pages at idle."""
+        """Read the walks' bound when the spider opens; release held pages at idle."""
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_outstanding = max(0, crawler.settings.getint("NEWSMON_WALK_MAX_OUTSTANDING"))
+        crawler.signals.connect(spider.read_walk_bound, signal=signals.spider_opened)
         crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
         return spider
+
+    def read_walk_bound(self) -> None:
+        """Hold walks' next pages here (NEWSMON_WALK_MAX_OUTSTANDING), unless the scheduler does.
+
+        Read at spider_opened, not in `from_crawler`: Scrapy builds the spider before the
+        add-ons (Redis worker mode) set their settings. A shared scheduler counts every
+        worker's requests and holds the pages itself, in Redis; the spider only names each
+        next page's walk (WALK_NEXT_META): a page held in a worker's memory would be lost
+        with the worker.
+        """
+        settings = self.crawler.settings
+        bounded_by_scheduler = getattr(load_object(settings["SCHEDULER"]), "bounds_walks", False)
+        bound = max(0, settings.getint("NEWSMON_WALK_MAX_OUTSTANDING"))
+        self.max_outstanding = 0 if bounded_by_scheduler else bound
 
     @property
     def walks(self) -> WalkKeeper:
@@ -139,6 +160,7 @@ class ArticleSpider(scrapy.Spider):
         if next_url and is_on_site(next_url, self.base_url):
             walk = self.walks.walk(slug)
             request = self.listing_request(slug, page + 1, next_url, conditional=not walk.full)
+            request.meta[WALK_NEXT_META] = slug
             if self.max_outstanding and self._outstanding.get(slug, 0) >= self.max_outstanding:
                 # Asked for once enough of this walk's articles are done (`_settled`).
                 self._held[slug] = request
