@@ -16,7 +16,8 @@ import pytest
 from lxml import etree
 from parsel import Selector
 
-from newsmon.extract.axes import following_elements, following_texts
+from newsmon.extract import markup as markup_module
+from newsmon.extract.axes import WalkTooLong, following_elements, following_texts
 from newsmon.extract.document import parse_html
 from newsmon.extract.index import OUTSIDE_ARTICLE_TAGS, TagIndex
 from newsmon.extract.markup import ArticleMarkup
@@ -122,3 +123,34 @@ def test_the_readers_answer_as_the_xpaths_did(reader: str) -> None:
         else:
             found = HERO_XPATH(h1)
             assert markup.hero_figure is (found[0] if found else None)
+
+
+@pytest.mark.parametrize("budget", [0, 3, 20])
+def test_a_walk_over_its_budget_hands_over_to_the_xpath(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its element budget the date line is read by XPath, with the same answer."""
+    monkeypatch.setattr(markup_module, "DATE_LINE_ELEMENTS", budget)
+    handed_over = 0
+    for root in PAGES:
+        h1 = first_h1(root)
+        try:
+            list(islice(following_texts(h1, OUTSIDE_ARTICLE_TAGS, budget), 40))
+        except WalkTooLong:
+            handed_over += 1
+        markup = ArticleMarkup(Selector(root=root, type="html"), PAGE_URL, TagIndex(root))
+        assert markup.date_line == clean_text(" ".join(DATE_LINE_XPATH(h1)))
+    assert handed_over > len(PAGES) / 10
+
+
+def test_text_less_markup_costs_a_bounded_walk() -> None:
+    """Hundreds of elements without text after the h1 (inline SVG): the walk gives up early."""
+    icons = "<svg><g><path/><path/></g></svg>" * 200
+    html = f"<html><body><h1>Headline</h1>{icons}<p>by Ann Lee</p><p>May 5, 2024</p></body></html>"
+    root = parse_html(html.encode()).selector.root
+    h1 = first_h1(root)
+    walk = following_texts(h1, OUTSIDE_ARTICLE_TAGS, markup_module.DATE_LINE_ELEMENTS)
+    with pytest.raises(WalkTooLong):
+        list(islice(walk, 40))
+    markup = ArticleMarkup(Selector(root=root, type="html"), PAGE_URL, TagIndex(root))
+    assert markup.date_line == "by Ann Lee May 5, 2024"

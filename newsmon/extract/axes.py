@@ -2,11 +2,13 @@
 
 libxml2 answers `following::text()[position() <= 40]` or `following::time[1]` by building the
 node set of the whole rest of the page first, then filtering it: on a replica page (230
-elements) that was 85 us for the date line; on a page of the real site's size (4,000
-elements) 1.5 ms, and 0.1 ms for each `following::x[1]`. These walks touch only what they
-yield (elements of the asked tags are found by lxml in C), so their cost does not grow with
-the page. Both give exactly what the XPaths gave, in document order (a differential test
-compares them on random trees: tests/test_axes.py).
+elements) that was 85 us for the date line; on a page of 4,000 elements 1.5 ms, and 0.1 ms
+for each `following::x[1]`. `following_elements` finds the asked tags in C, so its cost is
+what it yields. `following_texts` visits elements in Python (about 1 us each), so it takes a
+budget of elements: text-less markup (inline SVG, minified tags) can put hundreds of elements
+before the texts it wants, and there the caller's XPath is cheaper. Both give exactly what the
+XPaths gave, in document order (a differential test compares them on random trees:
+tests/test_axes.py).
 """
 
 from __future__ import annotations
@@ -25,12 +27,20 @@ def following_elements(node: _Element, *tags: str) -> Iterator[_Element]:
         current = current.getparent()
 
 
-def following_texts(node: _Element, skipped: frozenset[str]) -> Iterator[str]:
+class WalkTooLong(Exception):
+    """A walk visited more elements than its budget allowed (the caller falls back)."""
+
+
+def following_texts(
+    node: _Element, skipped: frozenset[str], max_elements: int | None = None
+) -> Iterator[str]:
     """`following::text()` of `node` without the text inside any element of tag `skipped`.
 
     The same text nodes as `following::text()[not(ancestor::x or ancestor::y ...)]`: an
-    element's text, its children's, then its tail (which belongs to its parent).
+    element's text, its children's, then its tail (which belongs to its parent). Raises
+    WalkTooLong once it has visited more than `max_elements` elements (None: no budget).
     """
+    budget = [max_elements if max_elements is not None else -1]
     ancestors = list(node.iterancestors())
     # A level's tail and later siblings are skipped when that ancestor or one above it is.
     skipped_from_here: list[bool] = []
@@ -45,14 +55,23 @@ def following_texts(node: _Element, skipped: frozenset[str]) -> Iterator[str]:
             if current.tail is not None:
                 yield current.tail
             for sibling in current.itersiblings():
+                _spend(budget)
                 if isinstance(sibling.tag, str):
-                    yield from _subtree_texts(sibling, skipped)
+                    yield from _subtree_texts(sibling, skipped, budget)
                 if sibling.tail is not None:
                     yield sibling.tail
         current = parent
 
 
-def _subtree_texts(top: _Element, skipped: frozenset[str]) -> Iterator[str]:
+def _spend(budget: list[int]) -> None:
+    """Count one element visited against the budget (a negative budget is none)."""
+    if budget[0] >= 0:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise WalkTooLong
+
+
+def _subtree_texts(top: _Element, skipped: frozenset[str], budget: list[int]) -> Iterator[str]:
     """The text nodes inside `top` (not its tail), in document order, minus skipped subtrees.
 
     A loop with its own stack, not recursion: libxml2 nests up to 2,048 elements deep (its
@@ -73,6 +92,7 @@ def _subtree_texts(top: _Element, skipped: frozenset[str]) -> Iterator[str]:
             if owner is not top and owner.tail is not None:
                 yield owner.tail
             continue
+        _spend(budget)
         if not isinstance(child.tag, str) or child.tag in skipped:
             if child.tail is not None:
                 yield child.tail
