@@ -7,6 +7,10 @@ its leases until its heartbeat key expires; then the next worker (or the publish
 settles the crawl puts them back into the queue. So no request is lost, and one may be fetched twice
 (a worker killed after pushing an item but before releasing the lease): the shared duplicate
 filter drops the requests it produces again, and the store drops the item it produces again.
+
+Releasing a lease also counts down the listing walk its request came from (an article a
+walk's card led to), and may queue that walk's held-back next page: the same script, so a
+killed worker leaves the counts exact (see `newsmon.distributed.scripts`).
 """
 
 from __future__ import annotations
@@ -87,7 +91,8 @@ class Leases:
 
         After a write to Redis failed (a request not queued, an item not pushed), releasing
         the lease of the request that produced it would lose that work for good. Held leases
-        go back into the queue when this worker stops, and are redone.
+        go back into the queue when this worker stops (at its next idle moment, with exit
+        code 1: `RedisWorker.spider_idle`), and are redone.
         """
         if not self.holding:
             logger.error("%s: this worker keeps its leases, to be redone when it stops", why)

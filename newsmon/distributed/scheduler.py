@@ -122,7 +122,8 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
             return False
         if outcome == HELD_BACK:
             # Queued by whichever worker finishes enough of the walk's article requests.
-            self.stats.inc_value("newsmon/listings/held_back")
+            if self.stats is not None:
+                self.stats.inc_value("newsmon/listings/held_back")
             logger.debug("listing %r: next page held back in Redis: %s", walk, request.url)
         self._count("enqueued")
         return True

@@ -9,6 +9,12 @@ they do not declare: fine on one Redis server, not on Redis Cluster.
 A lease is stored as "<score>|<serialized request>", so it can be put back into the sorted
 set with its priority without decoding the request; so is a walk's held-back next page.
 
+redis-py runs a command again when its reply was lost (a dropped connection, a timeout), so
+every script answers a second run with the same arguments as the first one did, changing
+nothing more: a lease id already taken returns its request, a seeder asking again is still
+the seeder, a page already held or queued is not queued again, a batch already taken is
+returned again.
+
 Walks are bounded in Redis (NEWSMON_WALK_MAX_OUTSTANDING), as on one machine: a hash counts
 each listing walk's article requests queued or leased and not finished, and a walk's next
 listing page waits in another hash, not in a worker's memory, while its count is at the
@@ -28,18 +34,28 @@ import redis
 # ARGV: fingerprint ("" for dont_filter), score, request, then what the request is to a
 # listing walk ("article": led to by the walk's cards, "next": the walk's next page, "": no
 # walk), the walk's listing slug, the bound (0: none).
-# Returns 1 if queued, 2 if held back (a next page while its walk is at the bound; a walk
-# holds one page at most, any other is queued), 0 if the fingerprint was seen before.
+# Returns 1 if queued (or already in the queue, for dont_filter), 2 if held back (a next page
+# while its walk is at the bound, or the very page already held: a listing page parsed again
+# after its worker died asks for it again; a walk holds one page at most, any other is
+# queued), 0 if the fingerprint was seen before.
 ENQUEUE = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
-  return 0
+if ARGV[1] ~= '' then
+  if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then
+    return 0
+  end
+elseif redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+  return 1
 end
 if ARGV[4] == 'article' then
   redis.call('HINCRBY', KEYS[3], ARGV[5], 1)
 elseif ARGV[4] == 'next' then
+  local held = ARGV[2] .. '|' .. ARGV[3]
+  if redis.call('HGET', KEYS[4], ARGV[5]) == held then
+    return 2
+  end
   local bound = tonumber(ARGV[6])
   if bound > 0 and tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '0') >= bound
-      and redis.call('HSETNX', KEYS[4], ARGV[5], ARGV[2] .. '|' .. ARGV[3]) == 1 then
+      and redis.call('HSETNX', KEYS[4], ARGV[5], held) == 1 then
     return 2
   end
 end
@@ -51,7 +67,8 @@ return 1
 # ARGV: the bound, then per finished request its lease id and its walk's slug ("" none).
 # Drops the leases still held (one requeued from this worker, thought dead, is not counted
 # down: its request runs again); counts each walk down and queues a held page once its walk
-# is below the bound. Returns {leases released, held pages queued}.
+# is below the bound (at once for a worker without a bound, 0: workers may differ).
+# Returns {leases released, held pages queued}.
 RELEASE_LEASES = """
 local bound = tonumber(ARGV[1])
 local released, freed = 0, 0
@@ -65,7 +82,7 @@ for i = 2, #ARGV, 2 do
         redis.call('HDEL', KEYS[3], walk)
       end
       local held = redis.call('HGET', KEYS[4], walk)
-      if held and left < bound then
+      if held and (bound <= 0 or left < bound) then
         redis.call('HDEL', KEYS[4], walk)
         local bar = string.find(held, '|', 1, true)
         redis.call('ZADD', KEYS[2], string.sub(held, 1, bar - 1), string.sub(held, bar + 1))
@@ -78,8 +95,13 @@ return {released, freed}
 """
 
 # KEYS: queue, the worker's leases. ARGV: lease id.
-# Returns the request with the best score, leased under the id, or nil if the queue is empty.
+# Returns the request with the best score, leased under the id, or nil if the queue is empty;
+# the request already leased under the id, if any (a second run).
 POP_LEASE = """
+local leased = redis.call('HGET', KEYS[2], ARGV[1])
+if leased then
+  return string.sub(leased, string.find(leased, '|', 1, true) + 1)
+end
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #top == 0 then
   return false
@@ -115,8 +137,9 @@ return #values
 
 # KEYS: crawl, queue, dupefilter, workers. ARGV: worker, now (ISO time), key base.
 # Joins the running crawl, or starts a new one (fresh queue and duplicate filter, leases of
-# dead workers voided) when there is none or the last one finished; takes over seeding from
-# a seeder that died doing it.
+# dead workers voided, the walks' counts and held pages cleared) when there is none or the
+# last one finished; takes over seeding from a seeder that died doing it (and answers "seed"
+# again to the seeder itself).
 # Returns {"seed" or "join", generation}.
 JOIN = """
 redis.call('SADD', KEYS[4], ARGV[1])
@@ -137,7 +160,7 @@ end
 local generation = tonumber(redis.call('HGET', KEYS[1], 'generation') or '0')
 if state == 'seeding' then
   local seeder = redis.call('HGET', KEYS[1], 'seeder') or ''
-  if redis.call('EXISTS', ARGV[3] .. 'alive:' .. seeder) == 0 then
+  if seeder == ARGV[1] or redis.call('EXISTS', ARGV[3] .. 'alive:' .. seeder) == 0 then
     redis.call('HSET', KEYS[1], 'seeder', ARGV[1])
     return {'seed', generation}
   end
@@ -157,10 +180,11 @@ return 0
 
 # KEYS: crawl, queue, workers. ARGV: worker, now (ISO time), key base.
 # Puts the leases of dead workers back into the queue, then tells where the crawl stands:
-# "finished" (marked now if the seeding is done, the queue is empty and no live worker holds
-# a lease), "reseed" (the seeder died while seeding: this worker is the seeder now),
-# "seeding" or "running". A walk's page held back when nothing is queued or leased any more
-# goes into the queue (its count cannot come down: the crawl would never finish).
+# "finished" (marked now if the seeding is done, the queue is empty, no live worker holds
+# a lease and no walk holds a page), "reseed" (the seeder died while seeding: this worker
+# is the seeder now), "seeding" or "running". A walk's page held back when nothing is queued
+# or leased any more goes into the queue (its count cannot come down: the crawl would never
+# finish).
 # Returns {requeued, leases held by live workers, state, held pages queued}.
 SETTLE = """
 local requeued = 0
@@ -209,8 +233,18 @@ return {requeued, busy, 'running', 0}
 
 # KEYS: items, processing. ARGV: how many.
 # Moves up to that many of the oldest items into the processing list; returns them, oldest
-# first. The processing list must be empty (the publisher empties it after each batch).
+# first. The processing list is empty here (the publisher empties it after each batch, and
+# restores an interrupted one at start): one that is not holds the batch a first run of this
+# script took, and it is returned again, so the publisher records it before emptying it.
 TAKE_BATCH = """
+local pending = redis.call('LRANGE', KEYS[2], 0, -1)
+if #pending > 0 then
+  local oldest_first = {}
+  for i = #pending, 1, -1 do
+    table.insert(oldest_first, pending[i])
+  end
+  return oldest_first
+end
 local taken = {}
 for _ = 1, tonumber(ARGV[1]) do
   local value = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')

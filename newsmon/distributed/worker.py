@@ -9,9 +9,10 @@ A crawl (per spider, under NEWSMON_REDIS_PREFIX) goes seeding -> seeded -> finis
   stops renewing (killed, machine gone), any worker settling the crawl puts its leased
   requests back into the queue; if it was the seeder and had not finished seeding, a live
   worker queues the listing requests again.
-- The crawl is finished when the seeding is done, the queue is empty and no live worker
-  holds a lease: nothing can add a request any more. Until then an idle worker does not
-  close (it polls every NEWSMON_REDIS_POLL_SECONDS); then every worker closes, "finished".
+- The crawl is finished when the seeding is done, the queue is empty, no live worker
+  holds a lease and no listing walk holds a page back: nothing can add a request any more.
+  Until then an idle worker does not close (it polls every NEWSMON_REDIS_POLL_SECONDS);
+  then every worker closes, "finished".
   A worker that starts after that starts the next crawl.
 """
 
@@ -168,7 +169,11 @@ class SharedCrawl:
         settled = Settled(int(requeued), int(busy), text(state), int(unheld))
         if settled.unheld:
             # Every walk's count should have come down to let its page go: one did not.
-            logger.info("queued %d held-back listing page(s): the crawl was idle", settled.unheld)
+            logger.warning(
+                "queued %d held-back listing page(s) whose walks' counts did not come down:"
+                " the crawl was idle",
+                settled.unheld,
+            )
             self._count("walk_pages_unheld", settled.unheld)
         if settled.requeued:
             logger.warning(
@@ -290,6 +295,16 @@ class RedisWorker:
     def spider_idle(self, spider: Spider) -> None:
         """Close only when the shared crawl is finished; until then wait for work."""
         leases = self.shared.leases
+        if leases is not None and leases.holding:
+            # A write to Redis failed: its leases could not be released without losing work,
+            # and would keep the shared crawl from finishing. The worker stops; closing puts
+            # them back into the queue (`LeasingScheduler.close`) for the others to redo.
+            fail_run(
+                self.crawler,
+                "a write to Redis failed: this worker stops and its requests go back to the"
+                " shared queue",
+            )
+            return
         if leases is not None:
             leases.release_finished(requests_in_progress(self.crawler))
         settled = self.shared.settle()
