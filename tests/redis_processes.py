@@ -146,7 +146,31 @@ def all_tags(replica: Replica) -> list[str]:
     return ["-a", f"tags={all_tag_slugs(replica.truth())}"]
 
 
-WALK_ALL = {"NEWSMON_MAX_PAGES": "200"}
+def run_worker(
+    name: str,
+    replica: Replica,
+    redis_url: str,
+    prefix: str,
+    workdir: Path,
+    settings: dict[str, str],
+    timeout: float = WORKER_TIMEOUT,
+) -> Process:
+    """Run a worker over every tag to its end (killed if it outlives `timeout`)."""
+    worker = start_worker(
+        name, replica, redis_url, prefix, workdir, *all_tags(replica), settings=settings
+    )
+    try:
+        worker.wait(timeout)
+    finally:
+        worker.stop()
+    return worker
+
+
+def publish_all(redis_url: str, replica: Replica, prefix: str, workdir: Path) -> Process:
+    """Run `publish --from-redis` once, to the end; it must succeed."""
+    publisher = start_publisher(redis_url, publisher_settings(replica, prefix, workdir), workdir)
+    assert publisher.wait(120) == 0, publisher.log[-3000:]
+    return publisher
 
 
 def wait_until(condition: Any, timeout: float, what: str) -> None:

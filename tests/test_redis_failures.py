@@ -17,13 +17,11 @@ from newsmon.distributed.keys import CrawlKeys, ItemKeys
 from newsmon.distributed.scripts import Scripts
 from tests.redis_processes import (  # the fixtures are imported for pytest to find them
     WALK_ALL,
-    all_tags,
     assert_published_exactly_once,
     prefix_fixture,  # noqa: F401
-    publisher_settings,
+    publish_all,
     redis_url_fixture,  # noqa: F401
-    start_publisher,
-    start_worker,
+    run_worker,
 )
 from tests.replica.client import start_replica
 
@@ -89,26 +87,13 @@ def test_a_worker_whose_pushes_fail_stops_and_hands_its_requests_back(
     client.set(items_key, "not a list")
     with start_replica("--articles", "60") as replica:
         truth = replica.truth()
-        failing = start_worker(
-            "failing", replica, redis_url, prefix, tmp_path, *all_tags(replica), settings=WALK_ALL
-        )
-        try:
-            assert failing.wait(240) == 1, failing.log[-3000:]
-        finally:
-            failing.stop()
+        failing = run_worker("failing", replica, redis_url, prefix, tmp_path, WALK_ALL, 240)
+        assert failing.process.returncode == 1, failing.log[-3000:]
         assert client.zcard(f"{prefix}:tags:requests") > 0, "its requests were not handed back"
         client.delete(items_key)
-        healthy = start_worker(
-            "healthy", replica, redis_url, prefix, tmp_path, *all_tags(replica), settings=WALK_ALL
-        )
-        try:
-            assert healthy.wait() == 0, healthy.log[-3000:]
-        finally:
-            healthy.stop()
-        publisher = start_publisher(
-            redis_url, publisher_settings(replica, prefix, tmp_path), tmp_path
-        )
-        assert publisher.wait(120) == 0, publisher.log[-3000:]
+        healthy = run_worker("healthy", replica, redis_url, prefix, tmp_path, WALK_ALL)
+        assert healthy.process.returncode == 0, healthy.log[-3000:]
+        publish_all(redis_url, replica, prefix, tmp_path)
 
     assert "this worker keeps its leases" in failing.log
     assert "run failed: a write to Redis failed" in failing.log

@@ -22,10 +22,10 @@ from tests.redis_processes import (  # the fixtures are imported for pytest to f
     assert_published_exactly_once,
     items_left,
     prefix_fixture,  # noqa: F401
-    publisher_settings,
+    publish_all,
     redis_url_fixture,  # noqa: F401
+    run_worker,
     site_requests_by_worker,
-    start_publisher,
     start_worker,
     wait_until,
 )
@@ -64,10 +64,7 @@ def test_workers_hold_walk_pages_in_redis_and_reach_every_article(
         finally:
             for worker in workers:
                 worker.stop()
-        publisher = start_publisher(
-            redis_url, publisher_settings(replica, prefix, tmp_path), tmp_path
-        )
-        assert publisher.wait(120) == 0, publisher.log[-3000:]
+        publish_all(redis_url, replica, prefix, tmp_path)
 
     stats = [worker.stats for worker in workers]
     held_back = sum(s.get("newsmon/listings/held_back", 0) for s in stats)
@@ -106,18 +103,10 @@ def test_a_killed_worker_loses_no_held_page(redis_url: str, prefix: str, tmp_pat
             victim.wait(30)
         finally:
             victim.stop()
-        survivor = start_worker(
-            "survivor", replica, redis_url, prefix, tmp_path, *all_tags(replica), settings=BOUNDED
-        )
-        try:
-            assert survivor.wait() == 0, survivor.log[-3000:]
-        finally:
-            survivor.stop()
+        survivor = run_worker("survivor", replica, redis_url, prefix, tmp_path, BOUNDED)
+        assert survivor.process.returncode == 0, survivor.log[-3000:]
         fetched = site_requests_by_worker(replica)
-        publisher = start_publisher(
-            redis_url, publisher_settings(replica, prefix, tmp_path), tmp_path
-        )
-        assert publisher.wait(120) == 0, publisher.log[-3000:]
+        publish_all(redis_url, replica, prefix, tmp_path)
 
     assert victim.process.returncode == -signal.SIGKILL
     assert held_at_kill > 0
