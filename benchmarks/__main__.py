@@ -93,8 +93,18 @@ def run(sections: set[str], sizes: Sizes, workdir: Path, say: Progress) -> list[
                 say(f"1 crawl cost: newsmon crawl of {plan.articles:,} articles")
                 full = newsmon_crawl(replica, plan, workdir / "newsmon", "newsmon-full")
             if "crawl" in sections and full is not None:
-                say(f"1 crawl cost: bare Scrapy over the same {full.pages:,} URLs")
-                results["crawl"] = crawl_cost(plan, full, run_bare(replica, full, workdir))
+                newsmon_runs, bare_runs = [full], []
+                for run in range(1, sizes.crawl_repeats + 1):
+                    if run > 1:
+                        say(f"1 crawl cost: newsmon crawl again ({run} of {sizes.crawl_repeats})")
+                        newsmon_runs.append(
+                            newsmon_crawl(
+                                replica, plan, workdir / f"newsmon-{run}", f"newsmon-full-{run}"
+                            )
+                        )
+                    say(f"1 crawl cost: bare Scrapy over the same {full.pages:,} URLs ({run})")
+                    bare_runs.append(run_bare(replica, newsmon_runs[-1], workdir, run))
+                results["crawl"] = crawl_cost(plan, newsmon_runs, bare_runs)
             if "extraction" in sections:
                 say(f"2 extraction: {sizes.extraction_pages} pages, three extractors")
                 results["extraction"] = extraction(

@@ -13,6 +13,8 @@ class Sizes:
     name: str
     crawl_articles: int
     """Replica of sections 1 and 3 and the smaller crawl of section 5."""
+    crawl_repeats: int
+    """Section 1 runs newsmon and bare Scrapy this many times each, alternating."""
     memory_articles: tuple[int, ...]
     """The larger crawls of section 5, each judged against the one before."""
     extraction_pages: int
@@ -43,6 +45,7 @@ class Sizes:
 FULL = Sizes(
     name="full",
     crawl_articles=2_000,
+    crawl_repeats=3,
     memory_articles=(20_000,),
     extraction_pages=200,
     extraction_repeats=3,
@@ -59,6 +62,7 @@ LONG = dataclasses.replace(FULL, name="long", memory_articles=(20_000, 200_000))
 QUICK = Sizes(
     name="quick",
     crawl_articles=60,
+    crawl_repeats=2,
     memory_articles=(240,),
     extraction_pages=12,
     extraction_repeats=1,
