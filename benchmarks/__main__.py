@@ -102,7 +102,8 @@ def run(sections: set[str], sizes: Sizes, workdir: Path, say: Progress) -> list[
                                 replica, plan, workdir / f"newsmon-{run}", f"newsmon-full-{run}"
                             )
                         )
-                    say(f"1 crawl cost: bare Scrapy over the same {full.pages:,} URLs ({run})")
+                    pages = newsmon_runs[-1].pages
+                    say(f"1 crawl cost: bare Scrapy over the same {pages:,} URLs ({run})")
                     bare_runs.append(run_bare(replica, newsmon_runs[-1], workdir, run))
                 results["crawl"] = crawl_cost(plan, newsmon_runs, bare_runs)
             if "extraction" in sections:

@@ -154,3 +154,18 @@ def test_text_less_markup_costs_a_bounded_walk() -> None:
         list(islice(walk, 40))
     markup = ArticleMarkup(Selector(root=root, type="html"), PAGE_URL, TagIndex(root))
     assert markup.date_line == "by Ann Lee May 5, 2024"
+
+
+@pytest.mark.parametrize("side_box", [False, True])
+def test_after_text_less_markup_both_xpath_forms_answer(side_box: bool) -> None:
+    """Past the budget: 40 texts with no side box among them, or a side box in the way."""
+    icons = "<svg><g><path/></g></svg>" * 200
+    box = "<aside><p>Most read</p><p>Other story</p></aside>" if side_box else ""
+    texts = "".join(f"<p>line {n}</p>" for n in range(60))
+    html = f"<html><body><h1>Headline</h1>{icons}<p>by Ann Lee</p>{box}{texts}</body></html>"
+    root = parse_html(html.encode()).selector.root
+    h1 = first_h1(root)
+    markup = ArticleMarkup(Selector(root=root, type="html"), PAGE_URL, TagIndex(root))
+    expected = clean_text(" ".join(DATE_LINE_XPATH(h1)))
+    assert markup.date_line == expected
+    assert ("Most read" in expected) is False and expected.endswith("line 38")

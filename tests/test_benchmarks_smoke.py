@@ -97,6 +97,8 @@ def test_quick_run_measures_every_section_without_the_generic_extractors(
         best = min(run["cpu_ms_per_article"] for run in runs)
         assert crawl[side]["cpu_ms_per_article"] == best
     assert (workdir / "bare-2" / "bare.log").is_file()
+    rates = crawl["pages_per_second"]
+    assert rates["newsmon"] == max(run["pages_per_second"] for run in crawl["runs"]["newsmon"])
     # The baseline ran bare: Scrapy's own components only, none of newsmon's.
     bare_log = (workdir / "bare" / "bare.log").read_text()
     assert "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware" in bare_log

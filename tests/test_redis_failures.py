@@ -3,8 +3,8 @@
 redis-py runs a command again when its reply was lost (a dropped connection, a timeout): each
 Lua script of worker mode, run twice with the same arguments, must leave Redis as one run
 did. And a worker whose write to Redis failed keeps its leases (releasing them would lose
-the work): it must stop at its next idle moment, exit 1, and hand them back, not keep the
-shared crawl from finishing. A real redis-server, real workers and the replica over HTTP.
+the work): it must take no more work, stop, exit 1, and hand them back, not keep the shared
+crawl from finishing. A real redis-server, real workers and the replica over HTTP.
 """
 
 from __future__ import annotations
@@ -97,7 +97,11 @@ def test_a_worker_whose_pushes_fail_stops_and_hands_its_requests_back(
 
     assert "this worker keeps its leases" in failing.log
     assert "run failed: a write to Redis failed" in failing.log
+    assert failing.stats.get("finish_reason") == "redis_write_failed"
     assert failing.stats.get("newsmon/redis/requeued", 0) > 0
+    # It took no more work once its first push failed: the healthy worker did the crawl.
+    leased = [worker.stats.get("newsmon/redis/leased", 0) for worker in (failing, healthy)]
+    assert leased[0] < leased[1], leased
     assert_published_exactly_once(
         tmp_path / "output", tmp_path / "state" / "newsmon.sqlite3", truth
     )

@@ -90,9 +90,10 @@ class Leases:
         """Keep every lease from now on: a request or item of a finished request may be lost.
 
         After a write to Redis failed (a request not queued, an item not pushed), releasing
-        the lease of the request that produced it would lose that work for good. Held leases
-        go back into the queue when this worker stops (at its next idle moment, with exit
-        code 1: `RedisWorker.spider_idle`), and are redone.
+        the lease of the request that produced it would lose that work for good. The worker
+        takes no more requests (`LeasingScheduler.next_request`), stops once those in
+        progress are done (exit code 1, finish reason redis_write_failed:
+        `RedisWorker.spider_idle`), and its leases go back into the queue to be redone.
         """
         if not self.holding:
             logger.error("%s: this worker keeps its leases, to be redone when it stops", why)

@@ -129,7 +129,13 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         return True
 
     def next_request(self) -> Request | None:
-        """Release the leases of finished requests, then lease the next one, if any."""
+        """Release the leases of finished requests, then lease the next one, if any.
+
+        None once a write to Redis failed (`Leases.holding`): the worker takes no more work,
+        goes idle when its requests in progress are done, and stops (`RedisWorker`).
+        """
+        if self.leases.holding:
+            return None
         try:
             self.leases.release_finished(requests_in_progress(self.crawler))
             request = self.leases.take(self.queue)
@@ -142,7 +148,9 @@ class LeasingScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships n
         return request
 
     def has_pending_requests(self) -> bool:
-        """Whether the shared queue holds requests (of any worker)."""
+        """Whether the shared queue holds requests (of any worker) this worker may take."""
+        if self.leases.holding:
+            return False
         try:
             return len(self) > 0
         except redis.RedisError as error:

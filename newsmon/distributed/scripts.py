@@ -10,10 +10,12 @@ A lease is stored as "<score>|<serialized request>", so it can be put back into 
 set with its priority without decoding the request; so is a walk's held-back next page.
 
 redis-py runs a command again when its reply was lost (a dropped connection, a timeout), so
-every script answers a second run with the same arguments as the first one did, changing
-nothing more: a lease id already taken returns its request, a seeder asking again is still
-the seeder, a page already held or queued is not queued again, a batch already taken is
-returned again.
+a second run of any script with the same arguments changes nothing more than the first did:
+a lease id already taken returns its request, a seeder asking again is still the seeder, a
+page already held or queued is not queued or counted again, a batch already taken is
+returned again. Its answer may differ where that costs nothing: an article request seen
+before says "not queued" (the scheduler logs it as a duplicate, though it is in the queue),
+a release says it released nothing (a stat counts one lease less).
 
 Walks are bounded in Redis (NEWSMON_WALK_MAX_OUTSTANDING), as on one machine: a hash counts
 each listing walk's article requests queued or leased and not finished, and a walk's next

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import redis
 from scrapy import Spider, signals
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.http import Request
 from scrapy.utils.asyncio import create_looping_call
 
@@ -56,6 +56,8 @@ SEED = "seed"
 JOIN = "join"
 FINISHED = "finished"
 RESEED = "reseed"
+# The finish reason of a worker that stopped after a failed write to Redis.
+REDIS_WRITE_FAILED = "redis_write_failed"
 # A heartbeat every quarter of the lease: three can be missed (a busy machine) before the
 # other workers take this one's requests back.
 HEARTBEATS_PER_LEASE = 4
@@ -304,7 +306,7 @@ class RedisWorker:
                 "a write to Redis failed: this worker stops and its requests go back to the"
                 " shared queue",
             )
-            return
+            raise CloseSpider(REDIS_WRITE_FAILED)
         if leases is not None:
             leases.release_finished(requests_in_progress(self.crawler))
         settled = self.shared.settle()
