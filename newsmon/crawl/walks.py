@@ -20,8 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 Validators = tuple[str | None, str | None]
+
+
+def walk_bound(settings: BaseSettings) -> int:
+    """NEWSMON_WALK_MAX_OUTSTANDING: unfinished article requests before a walk waits (0: none)."""
+    return max(0, settings.getint("NEWSMON_WALK_MAX_OUTSTANDING"))
 
 
 @dataclass

@@ -35,6 +35,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsmon.compat import nudge_engine, requests_in_progress
 from newsmon.config import NewsmonConfigError
+from newsmon.crawl.walks import walk_bound
 from newsmon.distributed.keys import (
     CrawlKeys,
     ItemKeys,
@@ -246,7 +247,7 @@ def shared_crawl(crawler: Crawler) -> SharedCrawl:
         keys,
         shared.worker,
         crawler.stats,
-        walk_bound=max(0, settings.getint("NEWSMON_WALK_MAX_OUTSTANDING")),
+        walk_bound=walk_bound(settings),
     )
     _SHARED[crawler] = shared
     return shared

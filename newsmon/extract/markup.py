@@ -132,7 +132,7 @@ class ArticleMarkup:
 
     def _byline_node(self) -> _Element | None:
         for node in self._index.bylines():
-            if self._index.within(node, OUTSIDE_ARTICLE_TAGS):
+            if self._outside_article(node):
                 continue
             if text_of(node).lower().startswith("by "):
                 return node
@@ -239,7 +239,7 @@ class ArticleMarkup:
         name = urlsplit(image_url).path.rsplit("/", 1)[-1] if image_url else ""
         if name:
             for img in self._index.elements("img"):
-                if self._index.within(img, OUTSIDE_ARTICLE_TAGS):
+                if self._outside_article(img):
                     continue
                 src = self.img_src(img)
                 if not src or src.rsplit("/", 1)[-1] != name:

@@ -40,7 +40,7 @@ from newsmon.crawl.meta import (
 )
 from newsmon.crawl.pages import article_page, forget
 from newsmon.crawl.signals import listing_read
-from newsmon.crawl.walks import Validators
+from newsmon.crawl.walks import Validators, walk_bound
 from newsmon.extract.article import NotAnArticle, UnreadablePage
 from newsmon.extract.listing import NO_CARDS, CardsFound, ListingCard
 from newsmon.extract.normalize.urls import canonical_url, is_on_site
@@ -91,8 +91,7 @@ class ArticleSpider(scrapy.Spider):
         """
         settings = self.crawler.settings
         bounded_by_scheduler = getattr(load_object(settings["SCHEDULER"]), "bounds_walks", False)
-        bound = max(0, settings.getint("NEWSMON_WALK_MAX_OUTSTANDING"))
-        self.max_outstanding = 0 if bounded_by_scheduler else bound
+        self.max_outstanding = 0 if bounded_by_scheduler else walk_bound(settings)
 
     @property
     def walks(self) -> WalkKeeper:
