@@ -131,13 +131,23 @@ def test_a_seeder_that_died_while_seeding_is_replaced(
     crawl = f"{prefix}:tags"
     client.hset(f"{crawl}:crawl", mapping={"state": "seeding", "seeder": "ghost", "generation": 1})
     client.sadd(f"{crawl}:workers", "ghost")
-    client.set(f"{crawl}:alive:ghost", "1", px=3000)
+
+    def ghost_beats_until_the_worker_joined() -> bool:
+        # The ghost stays alive until the worker has joined (a slow start-up on a busy machine
+        # must not find it dead already), then its heartbeat runs out within 3 s.
+        joined = "joins crawl" in worker.log
+        if not joined:
+            client.set(f"{crawl}:alive:ghost", "1", px=3000)
+        return joined
+
     with start_replica("--articles", "120") as replica:
         truth = replica.truth()
+        client.set(f"{crawl}:alive:ghost", "1", px=3000)
         worker = start_worker(
             "worker", replica, redis_url, prefix, tmp_path, *all_tags(replica), settings=WALK_ALL
         )
         try:
+            wait_until(ghost_beats_until_the_worker_joined, 120, "the worker to join the crawl")
             assert worker.wait() == 0, worker.log[-3000:]
         finally:
             worker.stop()
