@@ -65,10 +65,24 @@ URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 # An href or src attribute whose value does not start with http(s):// or mailto: (a bare
 # `href` with no value too), or anything that looks like one, even in text: such HTML may need
 # its base. Searched in lower-cased HTML (three times faster than re.IGNORECASE; attribute
-# names are ASCII case-insensitive).
-_MAYBE_RELATIVE_URL = re.compile(
-    r"(?<![\w-])(?:href|src)(?![\w-])(?!\s*=\s*[\"']?(?:https?://[^/?#\s\"'<>]|mailto:))"
+# names are ASCII case-insensitive). One pattern per name, each starting with its name and
+# looking behind it after: a pattern that starts with a literal is searched for that literal
+# in C, one that starts with a look-behind or an alternation is tried at every character
+# (15 times slower on an article's body).
+_MAYBE_RELATIVE_URL = tuple(
+    re.compile(
+        rf"{name}(?<![\w-]{name})(?![\w-])"
+        r"(?!\s*=\s*[\"']?(?:https?://[^/?#\s\"'<>]|mailto:))"
+    )
+    for name in ("href", "src")
 )
+
+
+def _may_have_relative_url(lowered_html: str) -> bool:
+    """Tell whether lower-cased HTML has an href or src that is not an absolute URL."""
+    return any(pattern.search(lowered_html) for pattern in _MAYBE_RELATIVE_URL)
+
+
 # The same rules for HTML whose URLs are all absolute already: no base to resolve against.
 _ABSOLUTE_ONLY = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
@@ -93,7 +107,7 @@ def sanitize_html(html: str, base_url: str) -> str:
     """Clean article HTML for a feed reader, resolving relative URLs against `base_url`."""
     if not is_http_url(base_url):
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
-    if not _MAYBE_RELATIVE_URL.search(html.lower()):
+    if not _may_have_relative_url(html.lower()):
         # Every href and src is absolute (the usual case: extraction made them so), and nh3
         # leaves absolute URLs alone: the cleaner built once gives the same HTML, while
         # building one with this page's base costs as much as the cleaning.
