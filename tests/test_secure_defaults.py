@@ -116,6 +116,20 @@ def test_the_port_probe_sees_a_telnet_console(replica_small: Replica, tmp_path: 
     assert count >= 1
 
 
+def test_the_remote_control_still_works_when_switched_on(
+    replica_small: Replica, tmp_path: Path
+) -> None:
+    """newsmon does not even import Scrapy's remote control unless a run switches it on; a
+    run that does gets it as in Scrapy: a port, and its job file."""
+    jobs = tmp_path / "jobs"
+    count, log = listening_while_crawling(
+        replica_small, tmp_path, REMOTE_CONTROL_ENABLED="True", REMOTE_CONTROL_JOBS_DIR=str(jobs)
+    )
+    assert "Traceback" not in log
+    assert "RemoteControl" in log  # in the list of enabled extensions
+    assert count >= 1
+
+
 # --- secrets ---------------------------------------------------------------------------------
 
 SECRETS = {
