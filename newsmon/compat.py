@@ -15,10 +15,11 @@ that renders nothing never imports Playwright.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.exceptions import DownloadCancelledError, ScrapyDeprecationWarning
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from twisted.internet.defer import CancelledError
@@ -83,21 +84,69 @@ def cancelled_for_max_size(exception: BaseException) -> bool:
 
 
 class QuickStatsCollector(MemoryStatsCollector):
-    """MemoryStatsCollector whose private fields are read directly (2.19.0).
+    """MemoryStatsCollector without Scrapy 2.19's cost per lookup and per count (2.19.0).
 
     Scrapy 2.19 sends every attribute lookup on a stats collector through
     `StatsCollector.__getattribute__`, which first looks for a `_cached_<name>` attribute and
     pays an AttributeError when there is none: `inc_value` reads `self._stats` twice, so each
-    count raised two exceptions (scrapy/scrapy#7045; the fix, #7842, is not in 2.19.0). Public
-    methods still go through the shim, so a caller passing the deprecated `spider` argument is
-    still warned.
+    count raised two exceptions (scrapy/scrapy#7045; the fix, #7842, is not in 2.19.0); and
+    its public methods come wrapped in a check for the deprecated `spider` argument. A count
+    cost 2.6 us, and a crawl makes about twenty per article. Private names and the five
+    methods a crawl calls all the time (`_HOT`) are read directly here, and those methods
+    warn about a `spider` argument themselves, with Scrapy's words; the others still go
+    through Scrapy's shim.
     """
 
+    _HOT = frozenset({"inc_value", "set_value", "get_value", "max_value", "min_value"})
+
     def __getattribute__(self, name: str) -> Any:
-        """Private names (`_stats`, `_dump`, ...) directly; public ones as Scrapy does."""
-        if name[0] == "_":
+        """Private names and the hot methods directly; the other public ones as Scrapy does."""
+        if name[0] == "_" or name in QuickStatsCollector._HOT:
             return object.__getattribute__(self, name)
         return super().__getattribute__(name)
+
+    def get_value(self, key: str, default: Any = None, spider: Any = None) -> Any:
+        """The value of the `key` stat, or `default` if it is not set."""
+        if spider is not None:
+            _spider_argument_warning("get_value")
+        return self._stats.get(key, default)
+
+    def set_value(self, key: str, value: Any, spider: Any = None) -> None:
+        """Set the `key` stat to `value`."""
+        if spider is not None:
+            _spider_argument_warning("set_value")
+        self._stats[key] = value
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
+        """Add `count` to the `key` stat, which starts at `start`."""
+        if spider is not None:
+            _spider_argument_warning("inc_value")
+        stats = self._stats
+        stats[key] = stats.get(key, start) + count
+
+    def max_value(self, key: str, value: Any, spider: Any = None) -> None:
+        """Set the `key` stat to `value` if it is not set or lower."""
+        if spider is not None:
+            _spider_argument_warning("max_value")
+        stats = self._stats
+        stats[key] = max(stats.setdefault(key, value), value)
+
+    def min_value(self, key: str, value: Any, spider: Any = None) -> None:
+        """Set the `key` stat to `value` if it is not set or higher."""
+        if spider is not None:
+            _spider_argument_warning("min_value")
+        stats = self._stats
+        stats[key] = min(stats.setdefault(key, value), value)
+
+
+def _spider_argument_warning(method: str) -> None:
+    """Scrapy's own warning for the deprecated `spider` argument of a stats method."""
+    warnings.warn(
+        f"Passing a 'spider' argument to StatsCollector.{method}() is deprecated and the"
+        " argument will be removed in a future Scrapy version.",
+        category=ScrapyDeprecationWarning,
+        stacklevel=3,
+    )
 
 
 # --- Scrapy 2.19.0: the engine's slot --------------------------------------------------------
