@@ -1,5 +1,8 @@
+import random
+
 import pytest
 
+from newsmon.extract.normalize import text as text_module
 from newsmon.extract.normalize.text import (
     clean_block_text,
     clean_markup,
@@ -136,3 +139,26 @@ def test_dedupe_keep_order(values: list[str], expected: list[str]) -> None:
 )
 def test_word_count(text: str, expected: int) -> None:
     assert word_count(text) == expected
+
+
+def _block_text_scrubbing_each_paragraph_again(raw: str) -> str:
+    """clean_block_text as it was: every paragraph cleaned in full after the whole text."""
+    scrubbed = text_module._NEWLINES.sub("\n", text_module._scrub(raw))
+    paragraphs = (clean_text(p) for p in text_module._PARAGRAPH_BREAK.split(scrubbed))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def test_block_text_skips_a_second_scrub_only_where_it_changes_nothing() -> None:
+    """5,000 random bodies of entities (double-escaped too), invisible and control characters,
+    decomposed accents and every kind of space and break: the same text as scrubbing every
+    paragraph again."""
+    pieces = [
+        "word", "Kyiv", "\u2019s", "&amp;", "&amp;amp;", "&lt;", "&#8217;", "&nbsp;", "&",
+        "e\u0301", "\u0301", "\u00e9", "\u200b", "\u00ad", "\x07", "\u0085", " ", "  ", "\t", "\n",
+        "\n\n", "\n \n", "\r\n", "\r", "\u2029", "\u00a0", "\u2009", "\u3000", ".", ";",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(5_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        clean_block_text.cache_clear()
+        assert clean_block_text(raw) == _block_text_scrubbing_each_paragraph_again(raw), repr(raw)

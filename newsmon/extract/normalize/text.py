@@ -72,7 +72,15 @@ def clean_block_text(text: str | None) -> str:
         return ""
     scrubbed = _NEWLINES.sub("\n", _scrub(text))
     # A single newline is a wrapped line inside a paragraph (HTML whitespace), not a break.
-    paragraphs = (clean_text(p) for p in _PARAGRAPH_BREAK.split(scrubbed))
+    # Scrubbing a scrubbed paragraph again changes it only by decoding an "&" or composing
+    # what a deleted character had kept apart ("e", U+200B, U+0301): without either, its
+    # spaces collapse alone.
+    paragraphs = (
+        " ".join(p.split())
+        if "&" not in p and unicodedata.is_normalized("NFC", p)
+        else clean_text(p)
+        for p in _PARAGRAPH_BREAK.split(scrubbed)
+    )
     return "\n\n".join(p for p in paragraphs if p)
 
 
