@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -400,6 +401,25 @@ def test_dates_are_converted_to_gmt(tmp_path: Path) -> None:
     _, parsed_atom = check_pair(rss, atom)
     assert rss_items(rss)[0].findtext("pubDate") == "Tue, 18 Mar 2025 15:17:00 GMT"
     assert parsed_atom.entries[0].published == "2025-03-18T15:17:00+00:00"
+
+
+def test_only_the_date_elements_are_rewritten(tmp_path: Path) -> None:
+    """Text that looks like a date element, in a title, a summary and a body, stays as it was;
+    the real dates are in GMT."""
+    fake = "<pubDate>Tue, 18 Mar 2025 15:17:00 +0000</pubDate>"
+    entry = make_entry(
+        0,
+        title=f"Title {fake}",
+        summary=f"Summary {fake}",
+        body_html=f"<p>Body {html.escape(fake)}</p>{fake}",
+    )
+    rss, atom = write(tmp_path, [entry])
+    check_pair(rss, atom)
+    item = rss_items(rss)[0]
+    assert item.findtext("title") == f"Title {fake}"
+    assert item.findtext("description") == html.escape(f"Summary {fake}", quote=False)
+    assert f"Body {html.escape(fake)}" in item.findtext(f"{{{NS['content']}}}encoded")
+    assert item.findtext("pubDate").endswith(" GMT")
 
 
 def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
