@@ -107,13 +107,16 @@ def sanitize_html(html: str, base_url: str) -> str:
     """Clean article HTML for a feed reader, resolving relative URLs against `base_url`."""
     if not is_http_url(base_url):
         raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
-    if not _may_have_relative_url(html.lower()):
+    # Searched after xml_safe, as nh3 sees it: a control character it deletes could hide
+    # an "h\x01ref" that the cleaning then reads as href.
+    safe = xml_safe(html)
+    if not _may_have_relative_url(safe.lower()):
         # Every href and src is absolute (the usual case: extraction made them so), and nh3
         # leaves absolute URLs alone: the cleaner built once gives the same HTML, while
         # building one with this page's base costs as much as the cleaning.
-        return _ABSOLUTE_ONLY.clean(xml_safe(html)).strip()
+        return _ABSOLUTE_ONLY.clean(safe).strip()
     return nh3.clean(
-        xml_safe(html),
+        safe,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         clean_content_tags=set(DROPPED_WITH_CONTENT),
