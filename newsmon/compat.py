@@ -83,6 +83,10 @@ def cancelled_for_max_size(exception: BaseException) -> bool:
 # --- Scrapy 2.19.0: the stats collector's deprecation shim -----------------------------------
 
 
+# The `spider` argument's default: Scrapy warns whenever one is passed, None included.
+_NOT_GIVEN: Any = object()
+
+
 class QuickStatsCollector(MemoryStatsCollector):
     """MemoryStatsCollector without Scrapy 2.19's cost per lookup and per count (2.19.0).
 
@@ -105,35 +109,35 @@ class QuickStatsCollector(MemoryStatsCollector):
             return object.__getattribute__(self, name)
         return super().__getattribute__(name)
 
-    def get_value(self, key: str, default: Any = None, spider: Any = None) -> Any:
+    def get_value(self, key: str, default: Any = None, spider: Any = _NOT_GIVEN) -> Any:
         """The value of the `key` stat, or `default` if it is not set."""
-        if spider is not None:
+        if spider is not _NOT_GIVEN:
             _spider_argument_warning("get_value")
         return self._stats.get(key, default)
 
-    def set_value(self, key: str, value: Any, spider: Any = None) -> None:
+    def set_value(self, key: str, value: Any, spider: Any = _NOT_GIVEN) -> None:
         """Set the `key` stat to `value`."""
-        if spider is not None:
+        if spider is not _NOT_GIVEN:
             _spider_argument_warning("set_value")
         self._stats[key] = value
 
-    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = None) -> None:
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider: Any = _NOT_GIVEN) -> None:
         """Add `count` to the `key` stat, which starts at `start`."""
-        if spider is not None:
+        if spider is not _NOT_GIVEN:
             _spider_argument_warning("inc_value")
         stats = self._stats
-        stats[key] = stats.get(key, start) + count
+        stats[key] = stats.setdefault(key, start) + count
 
-    def max_value(self, key: str, value: Any, spider: Any = None) -> None:
+    def max_value(self, key: str, value: Any, spider: Any = _NOT_GIVEN) -> None:
         """Set the `key` stat to `value` if it is not set or lower."""
-        if spider is not None:
+        if spider is not _NOT_GIVEN:
             _spider_argument_warning("max_value")
         stats = self._stats
         stats[key] = max(stats.setdefault(key, value), value)
 
-    def min_value(self, key: str, value: Any, spider: Any = None) -> None:
+    def min_value(self, key: str, value: Any, spider: Any = _NOT_GIVEN) -> None:
         """Set the `key` stat to `value` if it is not set or higher."""
-        if spider is not None:
+        if spider is not _NOT_GIVEN:
             _spider_argument_warning("min_value")
         stats = self._stats
         stats[key] = min(stats.setdefault(key, value), value)

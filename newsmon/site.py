@@ -46,7 +46,17 @@ _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 def is_http_url(url: object) -> bool:
     """Tell whether `url` is an absolute http(s) URL with a host."""
-    return isinstance(url, str) and _is_http_url_text(url)
+    if not isinstance(url, str):
+        return False
+    # Only URL-sized text is remembered: the cache must not keep a hostile megabyte alive.
+    return (
+        _is_http_url_text(url)
+        if len(url) <= _REMEMBERED_LENGTH
+        else _is_http_url_text.__wrapped__(url)
+    )
+
+
+_REMEMBERED_LENGTH = 2048
 
 
 # A crawl asks about the same URLs again and again (each card's, each article's in every feed

@@ -20,6 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
@@ -27,6 +30,7 @@ from scrapy.utils.project import get_project_settings
 from newsmon.crawl.middlewares.guard import SiteOrigin
 from newsmon.extract.article import ArticlePage, NotAnArticle
 from newsmon.run.redact import REDACTED, Redactor, redact_record, redact_url, secret_values
+from newsmon.run.startup import RemoteControlWhenEnabled
 from tests.crawling import FAST, ROOT, run_crawl
 from tests.replica.client import Replica
 
@@ -120,14 +124,25 @@ def test_the_remote_control_still_works_when_switched_on(
     replica_small: Replica, tmp_path: Path
 ) -> None:
     """newsmon does not even import Scrapy's remote control unless a run switches it on; a
-    run that does gets it as in Scrapy: a port, and its job file."""
+    run that does gets it as in Scrapy: one server, on a port of its own."""
     jobs = tmp_path / "jobs"
     count, log = listening_while_crawling(
         replica_small, tmp_path, REMOTE_CONTROL_ENABLED="True", REMOTE_CONTROL_JOBS_DIR=str(jobs)
     )
     assert "Traceback" not in log
-    assert "RemoteControl" in log  # in the list of enabled extensions
+    assert log.count("Remote control HTTP server listening") == 1
     assert count >= 1
+
+
+@pytest.mark.parametrize("order", [0, None])
+def test_extensions_that_name_the_remote_control_have_the_last_word(order: int | None) -> None:
+    """A run whose EXTENSIONS names Scrapy's RemoteControl (an order, or None to switch it
+    off) gets Scrapy's own entry only: newsmon's stand-in steps aside."""
+    settings = get_project_settings()
+    settings.set("REMOTE_CONTROL_ENABLED", True)
+    settings.set("EXTENSIONS", {"scrapy.extensions.remote_control.RemoteControl": order})
+    with pytest.raises(NotConfigured):
+        RemoteControlWhenEnabled.from_crawler(Crawler(Spider, settings))
 
 
 # --- secrets ---------------------------------------------------------------------------------

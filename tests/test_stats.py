@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 
@@ -35,3 +36,39 @@ def test_quick_stats_still_warn_about_the_deprecated_spider_argument() -> None:
         stats.inc_value("x", spider=object())
     assert any("spider" in str(warning.message) for warning in caught)
     assert stats.get_value("x") == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("get_value", ("x", None)),
+        ("set_value", ("x", 1)),
+        ("inc_value", ("x", 1, 0)),
+        ("max_value", ("x", 1)),
+        ("min_value", ("x", 1)),
+    ],
+)
+@pytest.mark.parametrize("spider", [object(), None])
+def test_every_quick_method_warns_as_scrapy_does(
+    method: str, args: tuple[object, ...], spider: object
+) -> None:
+    """A `spider` passed by keyword or position, None included, warns in Scrapy's words, on
+    Scrapy's collector and on newsmon's alike."""
+    crawler = get_crawler(settings_dict={"STATS_DUMP": False})
+    for stats in (MemoryStatsCollector(crawler), QuickStatsCollector(crawler)):
+        bound = getattr(stats, method)
+        for positional, keyword in (((*args, spider), {}), (args, {"spider": spider})):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                bound(*positional, **keyword)
+            messages = [str(warning.message) for warning in caught]
+            assert any(f"'spider' argument to StatsCollector.{method}()" in m for m in messages)
+
+
+def test_a_failed_count_leaves_what_scrapy_leaves() -> None:
+    """A count that cannot be added still sets the stat to its start, as Scrapy's does."""
+    crawler = get_crawler(settings_dict={"STATS_DUMP": False})
+    for stats in (MemoryStatsCollector(crawler), QuickStatsCollector(crawler)):
+        with pytest.raises(TypeError):
+            stats.inc_value("k", "x")  # type: ignore[arg-type]
+        assert stats.get_value("k") == 0
