@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from newsmon.extract.listing.cards import host_of
@@ -25,6 +26,14 @@ NEXT_WORDS = re.compile(
 )
 _TRAILING = re.compile(r"[\s:.\u2026\u2192\u00bb\u203a>]+$")
 _PAGE = re.compile(r"^(?P<root>.*?/)page/(?P<number>\d+)/?$")
+# Compiled once: parsel compiled each expression per call and wrapped each result.
+_NEXT_HREFS = etree.XPath(
+    f"//link[{_REL.format('next')}]/@href | //a[{_REL.format('next')}]/@href",
+    smart_strings=False,
+)
+_LINKS_WITH_HREF = etree.XPath("//a[@href]")
+_LINK_HREFS = etree.XPath("//a/@href", smart_strings=False)
+_PAGE_RELS = etree.XPath(f"//link[{_REL.format('next')} or {_REL.format('prev')}]")
 
 
 def listing_root(url: str) -> tuple[str, int]:
@@ -38,20 +47,21 @@ def listing_root(url: str) -> tuple[str, int]:
 
 def next_url(selector: Selector, page_url: str) -> str | None:
     """The next page of the listing, absolute, or None if the page names none."""
-    href = selector.xpath(
-        f"//link[{_REL.format('next')}]/@href | //a[{_REL.format('next')}]/@href"
-    ).get()
+    root = selector.root
+    hrefs = _NEXT_HREFS(root)
+    href = hrefs[0] if hrefs else None
     if href and href.strip():
         return urljoin(page_url, href.strip())
-    root, number = listing_root(page_url)
-    for link in selector.xpath("//a[@href]"):
-        text = _TRAILING.sub("", clean_text(" ".join(link.xpath(".//text()").getall())).lower())
+    root_path, number = listing_root(page_url)
+    for link in _LINKS_WITH_HREF(root):
+        # itertext: the link's `.//text()` nodes, without a Selector made for each link.
+        text = _TRAILING.sub("", clean_text(" ".join(link.itertext()))).lower()
         if NEXT_WORDS.match(text):
-            url = _later_page(link.attrib["href"], page_url, root, number)
+            url = _later_page(link.get("href"), page_url, root_path, number)
             if url:
                 return url
-    wanted = f"{root}page/{number + 1}/"
-    for href in selector.xpath("//a/@href").getall():
+    wanted = f"{root_path}page/{number + 1}/"
+    for href in _LINK_HREFS(root):
         url = urljoin(page_url, href.strip())
         if host_of(url) == host_of(page_url) and urlsplit(url).path in (wanted, wanted[:-1]):
             return url
@@ -60,10 +70,10 @@ def next_url(selector: Selector, page_url: str) -> str | None:
 
 def declares_pagination(selector: Selector, page_url: str) -> bool:
     """Tell whether the page links other pages of its listing (rel next/prev, page links)."""
-    if selector.xpath(f"//link[{_REL.format('next')} or {_REL.format('prev')}]"):
+    if _PAGE_RELS(selector.root):
         return True
     root, number = listing_root(page_url)
-    for href in selector.xpath("//a/@href").getall():
+    for href in _LINK_HREFS(selector.root):
         url = urljoin(page_url, href.strip())
         if host_of(url) != host_of(page_url):
             continue
