@@ -39,6 +39,9 @@ class Provenance:
     """Fields where the extracted value contradicts the page's own JSON-LD/meta."""
 
 
+Validators = tuple[str | None, str | None]
+"""A page's HTTP validators (ETag, Last-Modified) as text; None for one it did not send."""
+
 # Field metadata of what exports leave out (see `exported_fields`).
 NOT_EXPORTED: dict[str, Any] = {"export": False}
 
@@ -119,6 +122,12 @@ class ArticleItem:
     aliases: list[str] = field(default_factory=list, repr=False, metadata=NOT_EXPORTED)
     """Set by the spider: other URLs of this article (the URL asked for, redirects passed, the
     page's own canonical URLs). The store recognises a renamed article by them; never exported."""
+
+    validators: Validators = field(
+        default=(None, None), repr=False, compare=False, metadata=NOT_EXPORTED
+    )
+    """Set by the spider for a page answered 200: its ETag and Last-Modified, which the store
+    keeps with the article for conditional revisits; never exported."""
 
 
 def exported_fields() -> tuple[str, ...]:

@@ -573,6 +573,44 @@ def test_listing_validators(store: StateStore) -> None:
     assert store.listing_validators(url) == ('"v2"', "Wed, 19 Mar 2025 10:00:00 GMT")
 
 
+def test_an_articles_validators_are_kept_with_it(store: StateStore) -> None:
+    def keep(item: ArticleItem, validators: tuple[str | None, str | None], hours: int) -> str:
+        return store.record(
+            item,
+            canonical=item.url,
+            fingerprint=body_fingerprint(item.body),
+            now=T0 + timedelta(hours=hours),
+            validators=validators,
+        ).outcome
+
+    url = f"{SITE}/a/"
+    assert keep(make_item("a", ghost_id=GHOST_ID), ('"v1"', None), 0) == "new"
+    assert store.listing_validators(url) == ('"v1"', None)
+    assert keep(make_item("a"), ('"v2"', "Wed, 19 Mar 2025 10:00:00 GMT"), 1) == "unchanged"
+    assert store.listing_validators(url) == ('"v2"', "Wed, 19 Mar 2025 10:00:00 GMT")
+    # The same body at another URL: kept under that URL, the one asked for.
+    assert keep(make_item("a-copy", body=body_of("a")), ('"c1"', None), 2) == "unchanged"
+    assert store.listing_validators(f"{SITE}/a-copy/") == ('"c1"', None)
+    # An update reached at another URL: kept under the URL the article is stored at, which
+    # its revisits ask for.
+    moved = make_item("a-moved", ghost_id=GHOST_ID, body=body_of("a changed story"))
+    assert keep(moved, ('"v3"', None), 3) == "updated"
+    assert store.listing_validators(url) == ('"v3"', None)
+    assert store.listing_validators(f"{SITE}/a-moved/") == (None, None)
+    # A page without validators leaves the last ones; an article never stored has none.
+    assert keep(make_item("a", body=body_of("a changed story")), (None, None), 4) == "unchanged"
+    assert store.listing_validators(url) == ('"v3"', None)
+    with pytest.raises(ValueError, match="naive"):
+        store.record(
+            make_item("b", published=datetime(2025, 3, 18)),
+            canonical=f"{SITE}/b/",
+            fingerprint=body_fingerprint(body_of("b")),
+            now=T0,
+            validators=('"b1"', None),
+        )
+    assert store.listing_validators(f"{SITE}/b/") == (None, None)
+
+
 # --- memory stays flat: every query is indexed -------------------------------------------------
 
 

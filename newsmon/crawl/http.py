@@ -8,12 +8,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsmon.crawl.blocks import BlockedRequest
+from newsmon.items import Validators
 
 # Statuses of a failure that passes: the page is there, the site could not or would not give it
 # this time (a block, a rate limit, a timeout, a server error).
 TRANSIENT_STATUSES = frozenset({401, 403, 408, 425, 429})
-
-Validators = tuple[str | None, str | None]
 
 # Refusals that may not hold next run.
 PASSING_REFUSALS = frozenset({"truncated"})

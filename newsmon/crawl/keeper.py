@@ -300,30 +300,17 @@ class WalkKeeper(PageFates):
         self.settle(key)
         if not isinstance(item, ArticleItem) or response.status != 200:
             return
+        # The store kept the page's validators with the article (`ArticleTables.record`).
         url = canonical_url(item.url, self.site)
         if url != key:
             # The page's canonical link or a redirect moved the article: the card's URL is
             # one of its URLs from now on.
             self.remember_url(key, url)
-        etag, last_modified = response_validators(response)
-        if etag or last_modified:
-            self.save_article_validators(url, etag, last_modified)
 
     def remember_url(self, key: str, url: str) -> None:
         """Record the URL an article was requested at as a further URL of the stored one."""
         try:
             self.store.add_url(key, url)
-        except STORE_ERRORS as error:
-            self.store_failed(error)
-
-    def save_article_validators(
-        self, url: str, etag: str | None, last_modified: str | None
-    ) -> None:
-        """Keep a stored article's validators for conditional revisits."""
-        try:
-            # Only stored articles are revisited: a page dropped as incomplete needs none.
-            if url in self.store.known_urls([url]):
-                self.store.save_article_validators(url, etag, last_modified)
         except STORE_ERRORS as error:
             self.store_failed(error)
 

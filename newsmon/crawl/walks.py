@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from newsmon.items import Validators
+
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
-
-Validators = tuple[str | None, str | None]
 
 
 def walk_bound(settings: BaseSettings) -> int:

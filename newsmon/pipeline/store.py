@@ -109,6 +109,7 @@ class StorePipeline:
             fingerprint=body_fingerprint(item.body),
             now=self.clock(),
             aliases=aliases,
+            validators=item.validators,
         )
         self.stats.inc_value(f"newsmon/items/{result.outcome}")
         if result.outcome == "unchanged":

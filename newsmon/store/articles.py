@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from newsmon.extract.normalize.text import clean_block_text
-from newsmon.items import ArticleItem, item_to_json
+from newsmon.items import ArticleItem, Validators, item_to_json
 from newsmon.store.connection import from_db_time, opt_db_time, to_db_time
 from newsmon.store.identity import IdentityTables
+from newsmon.store.validators import upsert_validators
 
 # An update whose body keeps less than this share of the previous wording (difflib ratio over
 # words) is a rewrite: the store moves `announced_version` to it, for the "reannounce" policy.
@@ -56,6 +57,15 @@ def body_fingerprint(body: str) -> str:
     return hashlib.sha256(clean_block_text(body).encode("utf-8")).hexdigest()
 
 
+def _keep_validators(
+    conn: sqlite3.Connection, url: str, validators: Validators, now_db: str
+) -> None:
+    """Save a stored article's validators, if its page sent any."""
+    etag, last_modified = validators
+    if etag or last_modified:
+        upsert_validators(conn, url, etag, last_modified, now_db)
+
+
 def _is_rewrite(old_body: str, new_body: str) -> bool:
     """Tell whether `new_body` keeps less than REWRITE_SIMILARITY of `old_body`'s wording."""
     matcher = difflib.SequenceMatcher(None, old_body.split(), new_body.split())
@@ -73,6 +83,7 @@ class ArticleTables(IdentityTables):
         fingerprint: str,
         now: datetime,
         aliases: Iterable[str] = (),
+        validators: Validators = (None, None),
     ) -> RecordResult:
         """Store one crawled article: new, a new version of a known one, or unchanged.
 
@@ -85,6 +96,9 @@ class ArticleTables(IdentityTables):
         and "updated" the item is stamped in place (change, version, first_seen, and
         crawled_at if unset) and stored as stamped; an update keeps the URL the article was
         first stored under, which feeds use as its guid, whatever its slug is now.
+
+        `validators` (the page's ETag and Last-Modified) are kept in the same transaction,
+        under the URL the item leaves with, for conditional revisits.
         """
         now_db = to_db_time(now)
         modified_db = opt_db_time(item.modified)
@@ -92,6 +106,7 @@ class ArticleTables(IdentityTables):
         with self._transaction() as conn:
             article_id = self._find_article(conn, canonical, fingerprint, item, aliases)
             if article_id is None:
+                _keep_validators(conn, canonical, validators, now_db)
                 return self._insert_article(conn, item, canonical, fingerprint, now, now_db)
             self._add_ghost_id(conn, article_id, item.ghost_id)
             first_seen_db, primary_url, latest = conn.execute(
@@ -123,6 +138,7 @@ class ArticleTables(IdentityTables):
                 # A second URL serving a body we already hold (even with another modified
                 # time) is a copy, not a change: without this two live copies would flip the
                 # article between them on every run.
+                _keep_validators(conn, canonical, validators, now_db)
                 return RecordResult("unchanged", latest, first_seen, article_id, version_id)
             (latest_json,) = conn.execute(
                 "SELECT item_json FROM version WHERE id = ?", (version_id,)
@@ -130,6 +146,7 @@ class ArticleTables(IdentityTables):
             rewrite = _is_rewrite(json.loads(latest_json).get("body", ""), item.body)
             version = latest + 1
             item.url = primary_url
+            _keep_validators(conn, primary_url, validators, now_db)
             stamped = self._stamp(item, "updated", version, first_seen, now)
             version_id = self._insert_version(conn, article_id, version, fingerprint, stamped)
             conn.execute(

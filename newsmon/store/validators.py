@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from newsmon.store.connection import Connection, to_db_time
+
+
+# Article validators live in the listing_validator table too: it is keyed by URL, and an
+# article URL (/<slug>/) never equals a listing URL (/tag/...), so no schema step is needed.
+# `ArticleTables.record` saves an article's in the transaction that stores the article; the
+# conditional middleware reads both kinds with `ValidatorTables.listing_validators`.
+def upsert_validators(
+    conn: sqlite3.Connection, url: str, etag: str | None, last_modified: str | None, now_db: str
+) -> None:
+    """Save the validators `url` answered with, replacing any saved before (in a transaction)."""
+    conn.execute(
+        "INSERT INTO listing_validator (url, etag, last_modified, updated_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
+        " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
+        (url, etag, last_modified, now_db),
+    )
 
 
 class ValidatorTables(Connection):
@@ -24,12 +41,7 @@ class ValidatorTables(Connection):
     ) -> None:
         """Save the ETag and Last-Modified a listing URL answered with."""
         with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO listing_validator (url, etag, last_modified, updated_at)"
-                " VALUES (?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag,"
-                " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
-                (url, etag, last_modified, to_db_time(datetime.now(UTC))),
-            )
+            upsert_validators(conn, url, etag, last_modified, to_db_time(datetime.now(UTC)))
 
     def take_listing_validators(self, url: str) -> tuple[str | None, str | None] | None:
         """Remove and return the validators saved for a listing URL; None if there were none.
@@ -82,13 +94,3 @@ class ValidatorTables(Connection):
                 " last_modified = excluded.last_modified, updated_at = excluded.updated_at",
                 (to_db_time(datetime.now(UTC)), slug),
             )
-
-    # Article validators live in the listing_validator table too: it is keyed by URL, and an
-    # article URL (/<slug>/) never equals a listing URL (/tag/...), so no schema step is needed.
-    # The conditional middleware reads both kinds with `listing_validators`.
-
-    def save_article_validators(
-        self, url: str, etag: str | None, last_modified: str | None
-    ) -> None:
-        """Save the ETag and Last-Modified of an article page, for conditional revisits."""
-        self.save_listing_validators(url, etag, last_modified)

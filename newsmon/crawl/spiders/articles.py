@@ -29,6 +29,7 @@ from newsmon.crawl.http import (
     is_blocked,
     is_transient,
     refused_for_good,
+    response_validators,
 )
 from newsmon.crawl.keeper import WalkKeeper
 from newsmon.crawl.meta import (
@@ -288,6 +289,8 @@ class ArticleSpider(scrapy.Spider):
         # is still the stored one (the store matches any of them).
         redirects = response.meta.get("redirect_urls", [])
         item.aliases = list(dict.fromkeys([key, *redirects, response.url, *page.identity_urls()]))
+        if response.status == 200:
+            item.validators = response_validators(response)
         self._count("articles/extracted")
         yield item
 
