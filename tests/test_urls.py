@@ -160,9 +160,14 @@ def test_strip_tracking_leaves_the_rest_untouched(url: str, expected: str) -> No
         ("/relative/", SITE, False),
         ("http://127.0.0.1:8123/x/", REPLICA, True),
         ("ftp://kyivindependent.com/x", SITE, False),
+        # Longer than what is remembered: worked out each time, the same answers.
+        (f"{SITE}/{'a' * 3000}/", SITE, True),
+        (f"https://evil.example/{'a' * 3000}/", SITE, False),
     ],
 )
 def test_is_on_site(url: str, site: str, expected: bool) -> None:
+    # Asked twice: a remembered answer is the same as the first.
+    assert is_on_site(url, site) is expected
     assert is_on_site(url, site) is expected
 
 
