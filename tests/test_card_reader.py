@@ -9,10 +9,13 @@ hrefs, tracking queries, bylines, comments and scripts) and compares the two rea
 
 from __future__ import annotations
 
+import pickle
 import random
 
 from newsmon.extract.document import parse_html
 from newsmon.extract.listing import cards
+from newsmon.extract.listing.page import ListingPage
+from tests.replica.client import Replica
 
 PAGE_URL = "http://127.0.0.1:8000/tag/war/page/2/"
 CLASSES = [
@@ -91,3 +94,47 @@ def test_plain_cards_read_as_the_xpath_readers_read_them() -> None:
                 assert plain == cards._markup_card_by_readers(node, PAGE_URL)
     # Enough plain cards to mean something (about one in six random cards is plain).
     assert compared > 500
+
+
+def test_an_outline_card_is_the_whole_card_once_read() -> None:
+    """A listing page's outline cards: the URL and date of the whole card, the rest on demand.
+
+    The crawl reads every card for its URL and date, and the rest only for the articles it
+    asks for; whatever it asks for, it gets the card the page would give read whole, and a
+    whole card keeps nothing of the page (a request waiting in the scheduler holds it).
+    """
+    rng = random.Random(20261207)
+    outlines = 0
+    for _ in range(1500):
+        articles = "".join(
+            f'<article class="{rng.choice(ARTICLE_CLASSES)}"{rng.choice(ARCHIVE_IDS)}>'
+            f"{random_markup(rng)}</article>"
+            for _ in range(rng.randint(1, 3))
+        )
+        html = f"<html><body><main>{articles}</main></body></html>".encode()
+        whole = cards.markup_cards(parse_html(html).selector, PAGE_URL)
+        found = cards.markup_cards(parse_html(html).selector, PAGE_URL, outline=True)
+        assert [(card.url, card.published) for card in found] == [
+            (card.url, card.published) for card in whole
+        ]
+        for outline, card in zip(found, whole, strict=True):
+            read = outline.whole()
+            assert read == card
+            assert read.reader is None and pickle.loads(pickle.dumps(read)) == card
+            if outline.reader is not None:
+                outlines += 1
+                assert (outline.title, outline.author, outline.excerpt) == ("", "", "")
+    assert outlines > 250
+
+
+def test_a_listing_page_gives_whole_cards_and_finds_outlines(replica_small: Replica) -> None:
+    """What the spider reads (`found`) and what `cards()` gives name the same articles."""
+    page_url = f"{replica_small.base_url}/tag/news-feed/"
+    listing = ListingPage.from_document(parse_html(replica_small.get("/tag/news-feed/")), page_url)
+    found, whole = listing.found().cards, listing.cards()
+    assert len(whole) >= 10 and all(card.reader is None and card.title for card in whole)
+    assert all(card.reader is not None for card in found)
+    assert [(card.url, card.published) for card in found] == [
+        (card.url, card.published) for card in whole
+    ]
+    assert [card.whole() for card in found] == whole

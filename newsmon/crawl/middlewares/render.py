@@ -119,7 +119,7 @@ def missing_content(
     """
     if kind == "listing":
         listing = listing_page(response)
-        if listing.cards() or (data_will_do and listing.data_url()):
+        if listing.found().cards or (data_will_do and listing.data_url()):
             return None
         return "no article cards"
     page = article_page(response, request)

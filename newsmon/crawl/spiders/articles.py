@@ -215,7 +215,8 @@ class ArticleSpider(scrapy.Spider):
             card.url,
             callback=self.parse_article,
             errback=self.article_failed,
-            cb_kwargs={CARD_ARG: card, "key": key},
+            # Whole: an outline card would keep its listing page alive in the scheduler.
+            cb_kwargs={CARD_ARG: card.whole(), "key": key},
             meta=meta,
         )
 

@@ -291,7 +291,7 @@ class ListingSpider(SiteRssSpider):
         The site's pages carry rel="next"/"prev"; a last page has "prev" only, so a missing
         "next" there means the end. Guessing is for a redesign that drops those links.
         """
-        if listing.declares_pagination() or len(listing.cards()) < GUESS_NEXT_MIN_CARDS:
+        if listing.declares_pagination() or len(listing.found().cards) < GUESS_NEXT_MIN_CARDS:
             return None
         return listing_url(self.base_url, slug, page + 1)
 

@@ -8,7 +8,8 @@ or `/author/` links) and the excerpt (the longest paragraph).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -88,6 +89,17 @@ class ListingCard:
     ghost_id: str = ""
     """The Ghost post id, when the card's source names it (the site's RSS, the app's data)."""
 
+    reader: Callable[[], ListingCard] | None = field(default=None, compare=False, repr=False)
+    """For an outline (its URL and date only): reads the rest of the card. None: whole."""
+
+    def whole(self) -> ListingCard:
+        """The card with every field read: an outline reads the rest of its markup now.
+
+        Only the card of an article the crawl asks for needs more than its URL and date (an
+        article shows in several listings); the whole card holds no reference to the page.
+        """
+        return self if self.reader is None else self.reader()
+
 
 @dataclass(frozen=True)
 class CardsFound:
@@ -131,11 +143,15 @@ def host_of(url: str) -> str:
     return host.lower().removeprefix("www.")
 
 
-def markup_cards(selector: Selector, page_url: str) -> list[ListingCard]:
-    """Cards of the 2025 markup: article.js-card.archiveCard outside the page chrome."""
+def markup_cards(selector: Selector, page_url: str, *, outline: bool = False) -> list[ListingCard]:
+    """Cards of the 2025 markup: article.js-card.archiveCard outside the page chrome.
+
+    `outline`: a plain card is read for its URL and date only (`ListingCard.whole` reads it
+    all when asked; the outline holds its element, so the page, until then).
+    """
     cards = []
     for node in _CARDS(selector.root):
-        card = _markup_card(node, page_url)
+        card = _markup_card(node, page_url, outline=outline)
         if card is not None:
             cards.append(card)
     return cards
@@ -150,9 +166,11 @@ def _first(node: etree._Element, readers: tuple[etree.XPath, ...]) -> list[str]:
     return []
 
 
-def _markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
+def _markup_card(
+    node: etree._Element, page_url: str, *, outline: bool = False
+) -> ListingCard | None:
     """A card of the 2025 markup: read in one pass when it is plain, else by the readers."""
-    card = _plain_markup_card(node, page_url)
+    card = _plain_markup_card(node, page_url, outline=outline)
     return _markup_card_by_readers(node, page_url) if card is None else card
 
 
@@ -186,12 +204,15 @@ def _markup_card_by_readers(node: etree._Element, page_url: str) -> ListingCard 
 _NOT_PLAIN = frozenset({"script", "style", "template"})
 
 
-def _plain_markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
+def _plain_markup_card(
+    node: etree._Element, page_url: str, *, outline: bool = False
+) -> ListingCard | None:
     """The card as `_markup_card_by_readers` reads it, in one pass over its elements.
 
     Only for a plain card: an <article> of elements alone (no comment, processing instruction
     or script, whose text `itertext` and XPath's text() treat differently) whose headline link
-    has an href. None for any other card, which the readers read.
+    has an href. None for any other card, which the readers read. `outline`: its URL and date,
+    and a reader of the rest (this function again).
     """
     if node.tag != "article":
         return None
@@ -238,16 +259,29 @@ def _plain_markup_card(node: etree._Element, page_url: str) -> ListingCard | Non
     href = link.get("href") if link is not None else None
     if not href:
         return None  # the readers look further: any link to an article
+    url = strip_tracking(join_url(page_url, href.strip()))
+    published = parse_card_date(stamp)
+    if outline:
+        return ListingCard(
+            url=url, published=published, reader=functools.partial(_whole_card, node, page_url)
+        )
     title = _texts_of(title_h3s, node) or _texts_of(headings, node)
     author = clean_text(" ".join(_texts_of(authors, node)))
     return ListingCard(
-        url=strip_tracking(join_url(page_url, href.strip())),
+        url=url,
         title=clean_text(" ".join(title)),
-        published=parse_card_date(stamp),
+        published=published,
         primary_tag=clean_text(" ".join(_texts_of(tag_marked, node) or _texts_of(tag_links, node))),
         author=_byline(author) or _byline_in(node, nodes),
         excerpt=clean_text(" ".join(_texts_of(descriptions, node) or _texts_of(ps, node))),
     )
+
+
+def _whole_card(node: etree._Element, page_url: str) -> ListingCard:
+    """An outline's whole card: the plain card read again, this time in full."""
+    card = _plain_markup_card(node, page_url)
+    assert card is not None  # it gave an outline, so it is plain and has a link
+    return card
 
 
 def _under(element: etree._Element, ancestors: list[etree._Element], root: etree._Element) -> bool:

@@ -71,20 +71,24 @@ class ListingPage:
         return pagination.declares_pagination(self._selector, self.url)
 
     def cards(self) -> list[ListingCard]:
-        """Every article card of the listing, in page order, without duplicates."""
-        return self.found().cards
+        """Every article card of the listing, whole, in page order, without duplicates."""
+        return self._whole_cards
 
     def card_source(self) -> str:
         """Which source of the chain gave the cards (see `cards.CARD_SOURCES`), or "none"."""
         return self.found().source
 
     def found(self) -> CardsFound:
-        """The cards and their source (computed once)."""
+        """The cards and their source (computed once); a card may be an outline.
+
+        An outline holds the card's URL and date (`ListingCard.whole` reads the rest): what
+        the crawl needs of every card but the few whose articles it asks for.
+        """
         return self._found
 
     def data_url(self) -> str | None:
         """The app's data endpoint for a page whose HTML gave no cards, if it points to one."""
-        if self.cards():
+        if self.found().cards:
             return None
         return appdata.data_url(self._selector, self.url)
 
@@ -97,8 +101,12 @@ class ListingPage:
         return appdata.page_data(self._selector)
 
     @cached_property
+    def _whole_cards(self) -> list[ListingCard]:
+        return [card.whole() for card in self.found().cards]
+
+    @cached_property
     def _found(self) -> CardsFound:
-        found = html_cards(self._selector, self.url)
+        found = html_cards(self._selector, self.url, outline=True)
         if found.cards:
             return found
         if self._app_data is not None:
@@ -108,9 +116,12 @@ class ListingPage:
         return CardsFound(NO_CARDS, [])
 
 
-def html_cards(selector: Selector, page_url: str) -> CardsFound:
-    """The cards of an HTML page or fragment by the HTML steps of the chain (no app data)."""
-    cards = unique(markup_cards(selector, page_url))
+def html_cards(selector: Selector, page_url: str, *, outline: bool = False) -> CardsFound:
+    """The cards of an HTML page or fragment by the HTML steps of the chain (no app data).
+
+    `outline`: the card markup's plain cards as outlines (see `ListingPage.found`).
+    """
+    cards = unique(markup_cards(selector, page_url, outline=outline))
     if cards:
         return CardsFound(MARKUP, cards)
     return headline_cards(selector, page_url)
