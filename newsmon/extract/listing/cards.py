@@ -226,7 +226,8 @@ def _plain_markup_card(
         if not isinstance(tag, str) or tag in _NOT_PLAIN:
             return None
         classes = element.get("class")
-        tokens = xml_tokens(classes) if classes else ()
+        # Every class name asked about starts "archiveCard__": without it, no token matches.
+        tokens = xml_tokens(classes) if classes and "archiveCard__" in classes else ()
         if "archiveCard__tag" in tokens:
             tag_marked.append(element)
         if "archiveCard__author" in tokens:
