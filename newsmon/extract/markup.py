@@ -74,6 +74,9 @@ _CAPTIONS = _xpath(CAPTION_XPATH)
 
 def text_of(node: _Element) -> str:
     """The clean one-line text of an element and its descendants (its `.//text()`)."""
+    if len(node) == 0:
+        # A tag link, a name, most captions: the element's own text is all of it.
+        return clean_text(node.text)
     return clean_text(" ".join(node.itertext()))
 
 
