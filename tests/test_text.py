@@ -162,3 +162,23 @@ def test_block_text_skips_a_second_scrub_only_where_it_changes_nothing() -> None
         raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         clean_block_text.cache_clear()
         assert clean_block_text(raw) == _block_text_scrubbing_each_paragraph_again(raw), repr(raw)
+
+
+def test_word_count_reads_words_between_punctuation_as_the_pattern_does() -> None:
+    """The fast path for "war," and "(AP)" counts exactly what the word pattern counts."""
+    rng = random.Random(20261207)
+    pieces = [
+        "war", "Kyiv", "1,000", "Russia's", "full-scale", "e\u0301", "_", "x_y", "\u00b2",
+        "\u0663", ".", ",", "'", "\u2019", "-", "\u2014", "(", ")", '"', "\u201c", "\u201d",
+        "\u2026", "/", "!", "?", ":", "\u00ab", "\u200b", "#", "$", "%", "&",
+    ]  # fmt: skip
+    for _ in range(20_000):
+        text = " ".join(
+            "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+            for _ in range(rng.randint(1, 6))
+        )
+        expected = sum(
+            1 if token.isalnum() else len(text_module._WORD.findall(token))
+            for token in text.split()
+        )
+        assert word_count.__wrapped__(text) == expected, text

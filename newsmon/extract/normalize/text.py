@@ -136,8 +136,18 @@ def dedupe_keep_order(values: Iterable[str]) -> list[str]:
 def word_count(text: str) -> int:
     """Count the words of plain text ("full-scale", "Russia's", "1,000" count once each)."""
     # Per whitespace-separated token: a token of letters and digits only is one word (most
-    # of them, no regex call); the rest are counted by the pattern, which never spans spaces.
+    # of them, no regex call), and so is one between punctuation ("war.", "(AP)"): no match
+    # of the pattern starts or ends in a non-word character. The rest are counted by the
+    # pattern, which never spans spaces.
     count = 0
     for token in text.split():
-        count += 1 if token.isalnum() else len(_WORD.findall(token))
+        if token.isalnum():
+            count += 1
+        else:
+            core = token.strip(_EDGE_PUNCTUATION)
+            count += 1 if core and core.isalnum() else len(_WORD.findall(token))
     return count
+
+
+# Punctuation around a word, none of it a word character (\w): "war," "(AP)" "“Kyiv”".
+_EDGE_PUNCTUATION = ".,;:!?'\"()[]{}\u2018\u2019\u201c\u201d\u00ab\u00bb\u2013\u2014\u2026-/"
