@@ -173,3 +173,26 @@ def test_report_dir_setting_and_an_unusable_one(replica_small: Any, tmp_path: Pa
     )
     assert refused.returncode == 2
     assert "NEWSMON_REPORT_DIR" in refused.log
+
+
+def test_a_run_with_nothing_new_accounts_for_every_page(
+    replica: Any, first_crawl: tuple[CrawlResult, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """The next run asks its known articles again: each 304 is a revisit, said as one."""
+    replica.reset_requests()
+    again = run_crawl("newsfeed", replica.base_url, tmp_path, settings={"NEWSMON_MAX_PAGES": "2"})
+    assert again.returncode == 0, again.log[-3000:]
+    served = replica.requests()
+    report = latest_report(again)
+    pages = report["pages"]
+    revisits = [
+        e
+        for e in served
+        if not e["path"].startswith(("/tag/", "/robots.txt", "/news-archive/rss/"))
+        and e["status"] == 304
+    ]
+    assert revisits, "the replica answered no revisit with 304"
+    assert pages["revisits_unchanged"] == len(revisits)
+    assert pages["article_pages"] == report["items"]["extracted"] == 0
+    assert pages["listing_pages"] == len([e for e in served if e["path"].startswith("/tag/")])
+    assert f"{len(revisits)} revisits unchanged" in again.log

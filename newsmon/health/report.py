@@ -120,6 +120,8 @@ def build_report(
             "by_status": by_status,
             "listing_pages": _int(stats, "newsmon/listings/pages"),
             "article_pages": extracted + sum(not_article.values()),
+            # Known articles asked again whose page had not changed (a 304, nothing to read).
+            "revisits_unchanged": _int(stats, "newsmon/revisits/not_modified"),
             "not_articles": not_article,
             "rendered": _int(stats, "newsmon/render/rendered"),
             "download_errors": _int(stats, "downloader/exception_count"),
@@ -225,7 +227,7 @@ def summary_lines(report: Mapping[str, Any], path: Path | None) -> list[str]:
         f"finished ({report['finish_reason']}), exit code {report['exit_code']}",
         f"  pages: {pages['fetched']} fetched ({statuses or 'none'}); "
         f"{pages['listing_pages']} listing pages, {pages['article_pages']} article pages, "
-        f"{pages['rendered']} rendered",
+        f"{pages['revisits_unchanged']} revisits unchanged, {pages['rendered']} rendered",
         f"  items: {items['extracted']} extracted, {items['new']} new, {items['updated']} "
         f"updated, {items['unchanged']} unchanged; dropped: {dropped or 'none'}",
         f"  coverage of {report['coverage']['articles']} articles: {coverage or 'no articles'}",
