@@ -196,3 +196,8 @@ def test_a_run_with_nothing_new_accounts_for_every_page(
     assert pages["article_pages"] == report["items"]["extracted"] == 0
     assert pages["listing_pages"] == len([e for e in served if e["path"].startswith("/tag/")])
     assert f"{len(revisits)} revisits unchanged" in again.log
+    # Nothing new: every feed file is left as it was, and the log says so.
+    first = json.loads(reports(first_crawl[0])[0].read_text(encoding="utf-8"))
+    assert first["publish"]["changed"] == first["publish"]["feeds"] > 0
+    assert report["publish"] == {"feeds": first["publish"]["feeds"], "changed": 0, "exported": 0}
+    assert re.search(r"published \d+ feed files \(none changed\) and 0 archive lines", again.log)

@@ -278,13 +278,7 @@ class Publisher:
             self.failed = True
             return
         self.totals["newsmon/publish/exported"] += report.exported
-        logger.info(
-            "published %d feed files and %d archive line%s to %s",
-            len(report.feeds),
-            report.exported,
-            "" if report.exported == 1 else "s",
-            config.output_dir,
-        )
+        logger.info("published %s", report.words(config.output_dir))
 
     def _walked(self) -> list[str]:
         """The listing slugs the shared crawls walked (unsafe names are left out)."""

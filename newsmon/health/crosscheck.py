@@ -12,6 +12,7 @@ nothing is lost, but the run is told.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
@@ -63,7 +64,7 @@ def cross_check(
     for slug, listed in sorted(keeper.rss_listed.items()):
         window = walk_window(sightings.card_dates.get(slug), published_of)
         slug_missed, slug_checked = missed_articles(
-            window, listed, lambda key, slug=slug: sightings.walked(slug, key)
+            window, listed, functools.partial(sightings.walked, slug)
         )
         missed += [key for key in slug_missed if key not in missed]
         checked += slug_checked

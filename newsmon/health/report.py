@@ -158,6 +158,7 @@ def build_report(
         },
         "publish": {
             "feeds": _int(stats, "newsmon/publish/feeds"),
+            "changed": _int(stats, "newsmon/publish/changed"),
             "exported": _int(stats, "newsmon/publish/exported"),
         },
         # How the site blocked the run (challenges, refusals in a row, requests not sent) and

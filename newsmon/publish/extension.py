@@ -83,16 +83,10 @@ class PublishAtClose:
         stats = self.crawler.stats
         if stats is not None:
             stats.set_value("newsmon/publish/feeds", len(report.feeds))
+            stats.set_value("newsmon/publish/changed", len(report.rewritten))
             stats.set_value("newsmon/publish/exported", report.exported)
             stats.set_value("newsmon/publish/skipped", report.skipped)
-        logger.info(
-            "published %d feed files and %d archive line%s to %s (run ended: %s)",
-            len(report.feeds),
-            report.exported,
-            "" if report.exported == 1 else "s",
-            config.output_dir,
-            reason,
-        )
+        logger.info("published %s (run ended: %s)", report.words(config.output_dir), reason)
 
 
 class FrontDoorAtClose:

@@ -84,11 +84,14 @@ def write_feeds(
     feed_base_url: str,
     update_policy: str = "update",
     now: datetime,
+    rewritten: list[Path] | None = None,
 ) -> tuple[Path, Path, Path]:
     """Write the RSS feed and its Atom and JSON Feed twins for `spec`, entries newest first.
 
     Every document is rendered before any file is touched, and each file is replaced
     atomically. Entries whose guid repeats an earlier one are skipped (the first one wins).
+    A file that already holds its document is left alone; the ones rewritten are added to
+    `rewritten`, when given (what a run changed, for its log line).
     """
     if update_policy not in UPDATE_POLICIES:
         raise ValueError(f"update_policy must be one of {sorted(UPDATE_POLICIES)}")
@@ -104,9 +107,13 @@ def write_feeds(
         )
         for fmt, path in zip(FORMATS, paths, strict=True)
     ]
-    written = [path.name for path, data in documents if write_if_changed(path, data)]
+    written = [path for path, data in documents if write_if_changed(path, data)]
+    if rewritten is not None:
+        rewritten.extend(written)
     if written:
-        logger.debug("wrote %s (%d entries)", ", ".join(written), len(prepared))
+        logger.debug(
+            "wrote %s (%d entries)", ", ".join(path.name for path in written), len(prepared)
+        )
     else:
         logger.debug("%s and its twins unchanged", paths[0])
     return paths

@@ -137,8 +137,19 @@ class PublishReport:
     """What one publishing pass wrote."""
 
     feeds: list[Path] = field(default_factory=list)
+    rewritten: list[Path] = field(default_factory=list)
+    """The feed files whose content changed (the others were left as they were)."""
     exported: int = 0
     skipped: int = 0
+
+    def words(self, output_dir: Path) -> str:
+        """What was published, for the log: "9 feed files (2 changed) and 3 archive lines to x"."""
+        changed = f"{len(self.rewritten)} changed" if self.rewritten else "none changed"
+        lines = "line" if self.exported == 1 else "lines"
+        return (
+            f"{len(self.feeds)} feed files ({changed}) and {self.exported} archive {lines} to "
+            f"{output_dir}"
+        )
 
 
 def publish(store: StateStore, config: PublishConfig, *, front_door: bool = True) -> PublishReport:
@@ -159,6 +170,7 @@ def publish(store: StateStore, config: PublishConfig, *, front_door: bool = True
                 feed_base_url=config.feed_base_url,
                 update_policy=config.update_policy,
                 now=feed_updated(stored),
+                rewritten=report.rewritten,
             )
         )
     report.exported, report.skipped = export_archive(store, config.output_dir / ARCHIVE_NAME)
