@@ -77,16 +77,21 @@ def random_markup(rng: random.Random, depth: int = 0) -> str:
     return "".join(parts)
 
 
+def random_listing(rng: random.Random) -> bytes:
+    """A listing page of one to three random cards."""
+    articles = "".join(
+        f'<article class="{rng.choice(ARTICLE_CLASSES)}"{rng.choice(ARCHIVE_IDS)}>'
+        f"{random_markup(rng)}</article>"
+        for _ in range(rng.randint(1, 3))
+    )
+    return f"<html><body><main>{articles}</main></body></html>".encode()
+
+
 def test_plain_cards_read_as_the_xpath_readers_read_them() -> None:
     rng = random.Random(20261206)
     compared = 0
     for _ in range(4000):
-        articles = "".join(
-            f'<article class="{rng.choice(ARTICLE_CLASSES)}"{rng.choice(ARCHIVE_IDS)}>'
-            f"{random_markup(rng)}</article>"
-            for _ in range(rng.randint(1, 3))
-        )
-        document = parse_html(f"<html><body><main>{articles}</main></body></html>".encode())
+        document = parse_html(random_listing(rng))
         for node in cards._CARDS(document.selector.root):
             plain = cards._plain_markup_card(node, PAGE_URL)
             if plain is not None:
@@ -106,12 +111,7 @@ def test_an_outline_card_is_the_whole_card_once_read() -> None:
     rng = random.Random(20261207)
     outlines = 0
     for _ in range(1500):
-        articles = "".join(
-            f'<article class="{rng.choice(ARTICLE_CLASSES)}"{rng.choice(ARCHIVE_IDS)}>'
-            f"{random_markup(rng)}</article>"
-            for _ in range(rng.randint(1, 3))
-        )
-        html = f"<html><body><main>{articles}</main></body></html>".encode()
+        html = random_listing(rng)
         whole = cards.markup_cards(parse_html(html).selector, PAGE_URL)
         found = cards.markup_cards(parse_html(html).selector, PAGE_URL, outline=True)
         assert [(card.url, card.published) for card in found] == [

@@ -90,14 +90,10 @@ class ListingCard:
     """The Ghost post id, when the card's source names it (the site's RSS, the app's data)."""
 
     reader: Callable[[], ListingCard] | None = field(default=None, compare=False, repr=False)
-    """For an outline (its URL and date only): reads the rest of the card. None: whole."""
+    """Reads the whole card, for an outline (URL and date only); None for a whole card."""
 
     def whole(self) -> ListingCard:
-        """The card with every field read: an outline reads the rest of its markup now.
-
-        Only the card of an article the crawl asks for needs more than its URL and date (an
-        article shows in several listings); the whole card holds no reference to the page.
-        """
+        """The card with every field read (an outline reads the rest of its markup now)."""
         return self if self.reader is None else self.reader()
 
 
@@ -146,8 +142,7 @@ def host_of(url: str) -> str:
 def markup_cards(selector: Selector, page_url: str, *, outline: bool = False) -> list[ListingCard]:
     """Cards of the 2025 markup: article.js-card.archiveCard outside the page chrome.
 
-    `outline`: a plain card is read for its URL and date only (`ListingCard.whole` reads it
-    all when asked; the outline holds its element, so the page, until then).
+    `outline`: plain cards as outlines, which hold their element (so the page) until whole.
     """
     cards = []
     for node in _CARDS(selector.root):
@@ -211,8 +206,7 @@ def _plain_markup_card(
 
     Only for a plain card: an <article> of elements alone (no comment, processing instruction
     or script, whose text `itertext` and XPath's text() treat differently) whose headline link
-    has an href. None for any other card, which the readers read. `outline`: its URL and date,
-    and a reader of the rest (this function again).
+    has an href. None for any other card, which the readers read. `outline`: see markup_cards.
     """
     if node.tag != "article":
         return None
