@@ -213,6 +213,23 @@ def test_fixed_site_recovers_and_publishes_the_held_articles(tmp_path: Path) -> 
     assert latest_report(fixed)["health"]["status"] == "healthy"
 
 
+def test_a_held_revisit_is_read_again_by_the_next_run(tmp_path: Path) -> None:
+    """A known article whose new page was held back keeps no validators of that page.
+
+    Its next revisit reads the page again (held again while the site stays redesigned, stored
+    once it is fixed) instead of taking a 304 for a page newsmon never stored.
+    """
+    story = tell_drift_story(tmp_path)
+    held_revisits = story.drifted.stat("newsmon/revisits/fetched")
+    assert held_revisits > 0 and story.drifted.stat("newsmon/items/unchanged") == 0
+    with start_replica("--drift", "--port", story.port) as site:
+        again = run_crawl("newsfeed", site.base_url, tmp_path, settings=PAGES)
+    assert again.returncode == 1, again.log[-3000:]
+    assert again.stat("newsmon/revisits/not_modified") == 0
+    assert again.stat("newsmon/revisits/fetched") == held_revisits
+    assert latest_report(again)["items"]["dropped"]["quarantined"] >= held_revisits
+
+
 def test_drift_without_baseline_fails_loudly_and_publishes_nothing_broken(
     tmp_path: Path,
 ) -> None:

@@ -415,3 +415,13 @@ def test_unwrap_image_url_fast_path_agrees_with_the_general_one(src: str) -> Non
     else:
         expected = absolute if parts.scheme in ("http", "https") else None
     assert unwrap_image_url(src, ARTICLE) == expected
+
+
+def test_is_on_site_answers_for_each_site_apart() -> None:
+    """A remembered answer is the answer for that URL on that site, not on another."""
+    url = f"{SITE}/remembered-slug/"
+    assert [is_on_site(url, SITE), is_on_site(url, REPLICA), is_on_site(url, SITE)] == [
+        True,
+        False,
+        True,
+    ]

@@ -3,9 +3,10 @@
 The spider decides what to fetch; to decide, it asks this extension what earlier runs left
 (which articles are known, which are worth a revisit, the validators of a listing's first
 page), and it tells it what happened (a page fetched, a card seen, a listing failed). The
-keeper writes to the store: listings a known article was seen in, an article's validators
-once it was stored, and the validators of every walk that completed (see
-`newsmon.crawl.walks` for why only those).
+keeper writes to the store: listings a known article was seen in, and the validators of
+every walk that completed (see `newsmon.crawl.walks` for why only those). An article page's
+validators travel on its item, and the store keeps them with the article it stores
+(`ArticleTables.record`): a page held back or refused leaves none, so it is read again.
 
 It also keeps what the run's walks found, for the health checks' cross-check with the site's
 RSS: the cards each listing's walk read (with their dates) and the entries of the site's RSS
@@ -286,7 +287,7 @@ class WalkKeeper(PageFates):
     # --- signals --------------------------------------------------------------------------
 
     def item_stored(self, item: Any, response: Response | None, **kwargs: Any) -> None:
-        """An article went through the pipelines: its walk may complete; keep its validators."""
+        """An article went through the pipelines: its walk may complete; note a moved URL."""
         key = article_key(response)
         if key is None or response is None:
             return

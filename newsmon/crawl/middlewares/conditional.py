@@ -4,8 +4,9 @@ A request opts in with `meta[CONDITIONAL_META] = True` (listing pages of an incr
 walk, article revisits). The middleware adds `If-None-Match` (ETag) and `If-Modified-Since`
 (Last-Modified) from `meta[VALIDATORS_META]` when the spider passed them, else from the
 store (saved per URL), and lets a 304 reach the callback: an unchanged page then costs one
-bodiless answer. Saving validators is the spider's job, because only it knows when a page's
-content has been fully processed (see `newsmon.crawl.walks`).
+bodiless answer. Saving validators is not this middleware's job: a listing's are saved when
+its walk completes (`newsmon.crawl.walks`), an article's with the article the store keeps
+(`ArticleTables.record`), so a page not fully processed is read again.
 """
 
 from __future__ import annotations
