@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+AnswerOfText = TypeVar("AnswerOfText", bound=Callable[..., Any])
 
 SITE_NAME = "The Kyiv Independent"
 # The News Feed is a Ghost tag like any other (/tag/news-feed/); its feed is output/newsfeed.xml.
@@ -44,24 +48,32 @@ def slugify(name: str) -> str:
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
+# Longer text is never remembered: a cache must not keep a hostile megabyte alive.
+URL_SIZED = 2048
+
+
+def remembers_url_answers(func: AnswerOfText) -> AnswerOfText:
+    """Remember a pure function's last 4,096 answers for URL-sized text as its first argument.
+
+    A crawl asks about the same URLs again and again (each card's in every listing that shows
+    it, each article's in every feed that has it); anything longer is worked out each time.
+    """
+    remembered = functools.lru_cache(maxsize=4096)(func)
+
+    @functools.wraps(func)
+    def answer(text: str, *rest: Any) -> Any:
+        return remembered(text, *rest) if len(text) <= URL_SIZED else func(text, *rest)
+
+    return answer  # type: ignore[return-value]
+
+
 def is_http_url(url: object) -> bool:
     """Tell whether `url` is an absolute http(s) URL with a host."""
-    if not isinstance(url, str):
-        return False
-    # Only URL-sized text is remembered: the cache must not keep a hostile megabyte alive.
-    return (
-        _is_http_url_text(url)
-        if len(url) <= _REMEMBERED_LENGTH
-        else _is_http_url_text.__wrapped__(url)
-    )
+    return isinstance(url, str) and _is_http_url_text(url)
 
 
-_REMEMBERED_LENGTH = 2048
-
-
-# A crawl asks about the same URLs again and again (each card's, each article's in every feed
-# that has it, each base URL of a sanitised body): about 40 times per article, 2 us each.
-@functools.lru_cache(maxsize=4096)
+# About 40 times per article (cards, feeds, the base URL of a sanitised body), 2 us each.
+@remembers_url_answers
 def _is_http_url_text(url: str) -> bool:
     """`is_http_url` for text."""
     url = url.strip()
