@@ -162,7 +162,7 @@ def test_health_learns_the_card_source_and_flags_a_change(tmp_path: Path) -> Non
     assert third.returncode == 1, third.log[-3000:]
     assert re.search(
         r"ERROR: health check source_drift failed for field cards: cards came from "
-        r"'headlines' for 0% of 1 listing pages \(baseline 100%\); now mostly from 'markup' "
+        r"'headlines' for 0% of 1 listing page \(baseline 100%\); now mostly from 'markup' "
         rf"\(100%\): the page markup changed; e\.g\. http://127\.0\.0\.1:{port}/tag/news-feed/",
         third.log,
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from newsmon.health.metrics import COVERAGE_FIELDS
+from newsmon.run.wording import counted
 from tests.crawling import CrawlResult, run_crawl
 
 CARD_LINK = re.compile(r'class="archiveCard__link"\s+href="([^"]+)"')
@@ -196,8 +197,19 @@ def test_a_run_with_nothing_new_accounts_for_every_page(
     assert pages["article_pages"] == report["items"]["extracted"] == 0
     assert pages["listing_pages"] == len([e for e in served if e["path"].startswith("/tag/")])
     assert f"{len(revisits)} revisits unchanged" in again.log
+    assert ", 0 article pages, " in again.log
     # Nothing new: every feed file is left as it was, and the log says so.
     first = json.loads(reports(first_crawl[0])[0].read_text(encoding="utf-8"))
     assert first["publish"]["changed"] == first["publish"]["feeds"] > 0
     assert report["publish"] == {"feeds": first["publish"]["feeds"], "changed": 0, "exported": 0}
     assert re.search(r"published \d+ feed files \(none changed\) and 0 archive lines", again.log)
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [(0, "0 listing pages"), (1, "1 listing page"), (2, "2 listing pages")],
+)
+def test_a_count_of_one_is_said_in_the_singular(count: int, words: str) -> None:
+    """The run's lines say "1 listing page" and "1 revisit unchanged", not "1 listing pages"."""
+    assert counted(count, "listing page") == words
+    assert counted(count, "entry", "entries").endswith("entry" if count == 1 else "entries")

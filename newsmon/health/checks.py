@@ -30,6 +30,7 @@ from newsmon.health.metrics import (
     share_of,
     upper_bound,
 )
+from newsmon.run.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,9 @@ def check_sources(
                 HealthFailure(
                     SOURCE_DRIFT,
                     name,
-                    f"{name} came from {source!r} for {pct(share)} of {sample} "
-                    f"{'listing pages' if name == 'cards' else 'articles'} (baseline "
+                    f"{name} came from {source!r} for {pct(share)} of "
+                    f"{counted(sample, 'listing page' if name == 'cards' else 'article')} "
+                    f"(baseline "
                     f"{pct(base_share)}); now mostly from {now_from!r} "
                     f"({pct(current[now_from][0])}): the page markup changed",
                     example,

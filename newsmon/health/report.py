@@ -22,6 +22,7 @@ from newsmon.health.checks import HealthFailure
 from newsmon.health.metrics import COVERAGE_FIELDS, SOURCE_FIELDS, Metrics
 from newsmon.publish.atomic import atomic_write_bytes
 from newsmon.run.outcome import PROBLEM_CHECKS
+from newsmon.run.wording import counted
 
 REPORTS_FOLDER = "reports"
 _STATUS_PREFIX = "downloader/response_status_count/"
@@ -227,8 +228,10 @@ def summary_lines(report: Mapping[str, Any], path: Path | None) -> list[str]:
         f"run report of {report['spider']}: {report['duration_seconds']:.1f} s, "
         f"finished ({report['finish_reason']}), exit code {report['exit_code']}",
         f"  pages: {pages['fetched']} fetched ({statuses or 'none'}); "
-        f"{pages['listing_pages']} listing pages, {pages['article_pages']} article pages, "
-        f"{pages['revisits_unchanged']} revisits unchanged, {pages['rendered']} rendered",
+        f"{counted(pages['listing_pages'], 'listing page')}, "
+        f"{counted(pages['article_pages'], 'article page')}, "
+        f"{counted(pages['revisits_unchanged'], 'revisit')} unchanged, "
+        f"{pages['rendered']} rendered",
         f"  items: {items['extracted']} extracted, {items['new']} new, {items['updated']} "
         f"updated, {items['unchanged']} unchanged; dropped: {dropped or 'none'}",
         f"  coverage of {report['coverage']['articles']} articles: {coverage or 'no articles'}",

@@ -17,6 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsmon.run.wording import counted
+
 logger = logging.getLogger(__name__)
 
 # Stats under these prefixes are articles that did not make it: not fetched (by status,
@@ -49,7 +51,7 @@ def progress_line(stats: Mapping[str, Any], elapsed: float) -> str:
     failed = failed_articles(stats)
     rate = (new + updated + unchanged + failed) * 60.0 / elapsed if elapsed > 0 else 0.0
     return (
-        f"{int(stats.get('newsmon/listings/pages', 0))} listing pages walked; articles "
+        f"{counted(int(stats.get('newsmon/listings/pages', 0)), 'listing page')} walked; articles "
         f"{new} new, {updated} updated, {failed} failed; {rate:.0f} articles/min"
     )
 
