@@ -9,6 +9,7 @@ payloads aside; bad configuration stops workers and publisher in one line; `watc
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -117,6 +118,10 @@ def test_the_next_shared_crawl_publishes_only_new_and_updated_articles(
     assert len(versions) == 123 and sum(versions.values()) == 123 + len(updated)
     totals = f"items/new 3, items/unchanged {120 - len(updated)}, items/updated {len(updated)}"
     assert totals in publisher.log
+    # Its feed files changed (the news): the totals say how many, as a crawl's stats do.
+    assert re.search(
+        rf"publish/changed [1-9]\d*, publish/exported {3 + len(updated)}\b", publisher.log
+    )
 
 
 def test_unreadable_payloads_are_kept_aside_and_incomplete_items_dropped(

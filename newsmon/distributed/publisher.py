@@ -277,6 +277,7 @@ class Publisher:
             logger.error("could not publish to %s: %s", config.output_dir, error)
             self.failed = True
             return
+        self.totals["newsmon/publish/changed"] += len(report.rewritten)
         self.totals["newsmon/publish/exported"] += report.exported
         logger.info("published %s", report.words(config.output_dir))
 
