@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.http import HtmlResponse, Request
 
 from newsmon import settings as project_settings
-from newsmon.crawl.middlewares.render import has_app_marks
+from newsmon.crawl.middlewares.render import has_app_marks, missing_content
 from tests.crawling import CrawlResult, run_crawl
 from tests.replica.client import Replica, start_replica
 from tests.replica.render import APP_SCRIPT, BUILD_ID
@@ -142,6 +143,33 @@ def test_client_replica_listings_leave_their_cards_to_the_app(client: Replica) -
 )
 def test_marks_of_a_client_rendered_app(html: str, marked: bool) -> None:
     assert has_app_marks(html) is marked
+
+
+PARAGRAPH = "<p>Delegates arrived in Helsinki on Nov. 25 for the talks, officials said.</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        # The body in its own container: the browser has nothing to add.
+        (f"<div class='c-content '>{PARAGRAPH}</div>", None),
+        # ... even with a second, empty container further down (a placeholder, a teaser).
+        (f"<div class='c-content '>{PARAGRAPH}</div><aside>{EMPTY_BODY}</aside>", None),
+        # The container the app fills is empty: what the fallbacks found is not the body.
+        (f"{EMPTY_BODY}<div class='post-content'>{PARAGRAPH}</div>", "an empty body container"),
+        (
+            f"<div itemprop='articleBody'> </div><div class='post-body'>{PARAGRAPH}</div>",
+            "an empty body container",
+        ),
+        (EMPTY_BODY, "no body"),
+    ],
+)
+def test_what_an_article_page_lacks_for_the_browser_to_add(body: str, missing: str | None) -> None:
+    """The render check asks for the browser only when the body's container is left empty."""
+    url = "https://kyivindependent.com/talks-in-helsinki/"
+    html = f"<html><body><main><h1>Talks in Helsinki</h1>{body}</main></body></html>"
+    response = HtmlResponse(url, body=html.encode(), encoding="utf-8")
+    assert missing_content("article", response, Request(url)) == missing
 
 
 # --- auto mode -----------------------------------------------------------------------------
