@@ -155,6 +155,12 @@ PARAGRAPH = "<p>Delegates arrived in Helsinki on Nov. 25 for the talks, official
         (f"<div class='c-content '>{PARAGRAPH}</div>", None),
         # ... even with a second, empty container further down (a placeholder, a teaser).
         (f"<div class='c-content '>{PARAGRAPH}</div><aside>{EMPTY_BODY}</aside>", None),
+        # An empty container before the one read (a teaser, a standfirst): the app fills it.
+        (
+            f"{EMPTY_BODY}<aside><div class='c-content '>{PARAGRAPH}</div></aside>",
+            "an empty body container",
+        ),
+        (f"{EMPTY_BODY}<div itemprop='articleBody'>{PARAGRAPH}</div>", "an empty body container"),
         # The container the app fills is empty: what the fallbacks found is not the body.
         (f"{EMPTY_BODY}<div class='post-content'>{PARAGRAPH}</div>", "an empty body container"),
         (

@@ -119,6 +119,8 @@ CONTAINER_CLASS_HINTS = (
 )
 # Containers found by heuristics rather than by the site's own markup.
 GUESSED_SOURCES = frozenset({"class-hint", "density"})
+# The site's own body containers (class c-content, itemprop articleBody), as sources.
+OWN_CONTAINER_SOURCES = frozenset({"c-content", "itemprop"})
 # Compiled once: an uncompiled `.xpath()` call compiles its expression every time.
 _PROGRESS_END = etree.XPath('//*[@id="reading-progress-end"]')
 _ITEMPROP_BODY = etree.XPath('//*[@itemprop="articleBody"]')
@@ -133,6 +135,8 @@ class BodyContent:
     html: str = ""
     related: list[str] = field(default_factory=list)
     source: str = ""
+    passed_over: int = 0
+    """Candidate containers tried before this one that held no text (an app may fill them)."""
 
 
 def _classes(element: _Element) -> str:
@@ -184,6 +188,7 @@ def _densest_paragraph_parent(root: _Element) -> _Element | None:
 def extract_body(root: _Element, page_url: str) -> BodyContent:
     """Extract the body from the first candidate container that holds any article text."""
     next_data_tried = False
+    passed_over = 0
     for source, container in find_body_containers(root):
         if source in GUESSED_SOURCES and not next_data_tried:
             # The page's own data beats a guess: an empty body container with the body in
@@ -191,12 +196,19 @@ def extract_body(root: _Element, page_url: str) -> BodyContent:
             next_data_tried = True
             content = _next_data_body(root, page_url)
             if content.blocks:
+                content.passed_over = passed_over
                 return content
         content = body_from_container(container, page_url)
         if content.blocks:
             content.source = source
+            content.passed_over = passed_over
             return content
-    return BodyContent() if next_data_tried else _next_data_body(root, page_url)
+        passed_over += 1
+    if next_data_tried:
+        return BodyContent(passed_over=passed_over)
+    content = _next_data_body(root, page_url)
+    content.passed_over = passed_over
+    return content
 
 
 def _next_data_body(root: _Element, page_url: str) -> BodyContent:

@@ -40,6 +40,7 @@ from newsmon.crawl.meta import (
     page_kind,
 )
 from newsmon.crawl.pages import article_page, listing_page
+from newsmon.extract.body import OWN_CONTAINER_SOURCES
 from newsmon.extract.index import XML_WHITESPACE, xml_tokens
 
 logger = logging.getLogger(__name__)
@@ -83,9 +84,6 @@ CONTENT_WAIT_MS = 10_000.0
 _BODY_CONTAINER_CANDIDATES = etree.XPath(
     "//@class[contains(., 'c-content')]/.. | //@itemprop[. = 'articleBody']/.."
 )
-# Where a body comes from that needs no look for empty containers: the page's own data, or
-# one of its own body containers (filled, then: another, empty one is not this page's body).
-_BODY_SOURCES_TRUSTED = frozenset({"next-data", "c-content", "itemprop"})
 
 # Validators of a conditional request: the browser must get the page, not a bodiless 304.
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
@@ -132,9 +130,14 @@ def missing_content(
     if not body.blocks:
         return "no body"
     # The site's body container is there but empty: the app fills it in after load, and what
-    # the fallbacks found elsewhere (an author box, say) is not the body. Most pages have their
-    # body in their container; only a body found elsewhere pays for the look (about 80 us).
-    if body.source not in _BODY_SOURCES_TRUSTED and any(
+    # the fallbacks found elsewhere (an author box, say) is not the body. A body read from the
+    # first container tried has passed over no empty one, and the page's own data is what the
+    # app fills in from: most pages skip the look (about 80 us); an empty container on a page
+    # whose body came from anywhere else still sends it to the browser.
+    trusted = body.source == "next-data" or (
+        body.source in OWN_CONTAINER_SOURCES and not body.passed_over
+    )
+    if not trusted and any(
         _is_empty_body_container(element)
         for element in _BODY_CONTAINER_CANDIDATES(page.selector.root)
     ):
