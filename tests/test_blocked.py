@@ -191,7 +191,7 @@ def test_a_challenged_run_names_the_block_once_and_exits_1(story: BlockedStory) 
     assert (status, cdn) == ("403", "Cloudflare")
     assert summary(story.blocked).endswith(
         f"health: FAILED: blocked(site): blocked by a bot challenge at {url} (HTTP 403, "
-        "Cloudflare) (baseline from 1 earlier healthy runs)"
+        "Cloudflare) (baseline from 1 earlier healthy run)"
     )
     # Said once: no line per page it kept away, and not as a listing's HTTP failure.
     assert "listing 'news-feed' failed" not in log

@@ -187,7 +187,7 @@ def test_the_rss_cross_check_catches_a_listing_that_drops_an_article(tmp_path: P
     assert result.returncode == 1, result.log[-3000:]
     assert re.search(
         r"ERROR: health check missed_articles failed for field cards: listing extraction "
-        rf"missed 1 articles, e\.g\. {re.escape(hidden['url'])} ",
+        rf"missed 1 article, e\.g\. {re.escape(hidden['url'])} ",
         result.log,
     )
     report = latest_report(result)

@@ -164,6 +164,10 @@ def test_report_dir_setting_and_an_unusable_one(replica_small: Any, tmp_path: Pa
     )
     assert result.returncode == 0, result.log[-3000:]
     assert [path.name.endswith("-newsfeed.json") for path in elsewhere.iterdir()] == [True]
+    # One listing page walked, and said so in the singular: at the start and in the summary.
+    assert "crawl newsfeed started: 1 listing (news-feed) of " in result.log
+    assert ", up to 1 page each; " in result.log
+    assert "; 1 listing page, " in result.log
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     refused = run_crawl(

@@ -39,6 +39,7 @@ from newsmon.config import (
 from newsmon.distributed.watching import check_redis_for_watch, publish_command
 from newsmon.publish.folder import check_output_folder
 from newsmon.publish.run import PublishConfig
+from newsmon.run.wording import counted
 from newsmon.store import StateStore
 
 logger = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ class Watcher:
             remaining = max(0.0, wait - (time.monotonic() - started))
             note = ""
             if failures:
-                note = f"; {failures} failed cycle{'s' if failures > 1 else ''} in a row"
+                note = f"; {counted(failures, 'failed cycle')} in a row"
                 note += ", backing off" if failures >= self.plan.backoff_after else ""
             self.console.info(
                 "cycle %d done in %.1f s (%s); next cycle in %.1f s (%.1f s after this one"

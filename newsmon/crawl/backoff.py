@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from newsmon.config import base_url_from_settings
 from newsmon.crawl.blocks import block_watch
 from newsmon.run.outcome import STORE, fail_run, has_problem
+from newsmon.run.wording import counted
 from newsmon.store import Backoff, StateStoreError, get_store, site_origin
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def when(moment: datetime, now: datetime) -> str:
 
 def backing_off(backoff: Backoff, now: datetime) -> BackingOff:
     """The one line of a run skipped during a back-off."""
-    runs = f"{backoff.blocked_runs} blocked run{'s' if backoff.blocked_runs != 1 else ''}"
+    runs = counted(backoff.blocked_runs, "blocked run")
     return BackingOff(
         f"backing off from {backoff.origin} after {runs} (the last: {backoff.reason}): next "
         f"attempt due at {when(backoff.until, now)}; this run does nothing "
@@ -96,11 +97,10 @@ class BackoffGate:
                     wait=lambda runs: backoff_wait(runs, watch.retry_after),
                 )
                 logger.warning(
-                    "backing off: the next run waits until %s (%d blocked run%s in a row%s); "
+                    "backing off: the next run waits until %s (%s in a row%s); "
                     "-s NEWSMON_IGNORE_BACKOFF=True runs anyway",
                     when(backoff.until, now),
-                    backoff.blocked_runs,
-                    "s" if backoff.blocked_runs != 1 else "",
+                    counted(backoff.blocked_runs, "blocked run"),
                     f", Retry-After {watch.retry_after:.0f} s" if watch.retry_after else "",
                 )
             elif read and get_store(self.crawler).clear_backoff(self.origin):

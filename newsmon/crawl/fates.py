@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from newsmon.store import StateStore
 
+from newsmon.run.wording import counted
 from newsmon.store import PendingArticle, StateStoreError
 
 logger = logging.getLogger(__name__)
@@ -118,13 +119,11 @@ class PageFates:
         if due:
             self.count("articles/failed_retried", len(due))
             logger.info(
-                "asking again for %d page%s that failed before (e.g. %s: %s, %d time%s)",
-                len(due),
-                "s" if len(due) != 1 else "",
+                "asking again for %s that failed before (e.g. %s: %s, %s)",
+                counted(len(due), "page"),
                 due[0].url,
                 due[0].reason,
-                due[0].failures,
-                "s" if due[0].failures != 1 else "",
+                counted(due[0].failures, "time"),
             )
         return [PendingArticle(p.url, p.listings, p.reason, p.failures) for p in due]
 

@@ -46,6 +46,7 @@ from newsmon.crawl.walks import ListingWalk, Validators, WalkLedger, revisit_sin
 from newsmon.extract.normalize.urls import canonical_url
 from newsmon.items import ArticleItem
 from newsmon.run.outcome import REQUESTED_STAT, STORE, fail_run
+from newsmon.run.wording import counted
 from newsmon.store import PendingArticle, StateStore, StateStoreError, error_kind, get_store
 
 logger = logging.getLogger(__name__)
@@ -137,9 +138,8 @@ class WalkKeeper(PageFates):
         if pending:
             self._count("articles/refetched", len(pending))
             logger.info(
-                "fetching again %d article%s an earlier run could not store (e.g. %s: %s)",
-                len(pending),
-                "s" if len(pending) != 1 else "",
+                "fetching again %s an earlier run could not store (e.g. %s: %s)",
+                counted(len(pending), "article"),
                 pending[0].url,
                 pending[0].reason,
             )

@@ -255,8 +255,8 @@ def check_missed(metrics: Metrics, examples: Mapping[str, str]) -> list[HealthFa
         HealthFailure(
             MISSED_ARTICLES,
             "cards",
-            f"listing extraction missed {missed} articles, e.g. {example} (of {checked} the site's"
-            " RSS lists inside the time window the walk covered)",
+            f"listing extraction missed {counted(missed, 'article')}, e.g. {example} (of "
+            f"{checked} the site's RSS lists inside the time window the walk covered)",
             example,
             float(missed),
             0.0,

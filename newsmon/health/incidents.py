@@ -18,6 +18,7 @@ from newsmon.health.baseline import PastRun
 from newsmon.health.checks import RECOVERED, STALE, HealthFailure, to_announce
 from newsmon.health.config import HealthConfig
 from newsmon.run.outcome import PROBLEM_CHECKS
+from newsmon.run.wording import counted
 from newsmon.store import HealthEventRecord
 
 FAILED = "failed"
@@ -52,7 +53,7 @@ def lead(failures: Sequence[HealthFailure]) -> str:
     """What happened, in one sentence: the first failure, and how many more there are."""
     first = failures[0].message
     more = len(failures) - 1
-    return first if not more else f"{first} (and {more} more failure{'s' if more > 1 else ''})"
+    return first if not more else f"{first} (and {counted(more, 'more failure')})"
 
 
 def incident_events(
@@ -91,7 +92,7 @@ def incident_events(
             RECOVERED,
             "",
             f"the {spider} crawl is healthy again (every health check passes), after "
-            f"{failed_runs} failed run{'s' if failed_runs != 1 else ''}",
+            f"{counted(failed_runs, 'failed run')}",
             "",
             kind=RECOVERED,
             report=report,

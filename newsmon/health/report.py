@@ -234,17 +234,21 @@ def summary_lines(report: Mapping[str, Any], path: Path | None) -> list[str]:
         f"{pages['rendered']} rendered",
         f"  items: {items['extracted']} extracted, {items['new']} new, {items['updated']} "
         f"updated, {items['unchanged']} unchanged; dropped: {dropped or 'none'}",
-        f"  coverage of {report['coverage']['articles']} articles: {coverage or 'no articles'}",
-        f"  errors: {errors['error_log_lines']} error lines, {errors['spider_exceptions']} "
-        f"spider exceptions, {sum(errors['download_errors'].values())} download errors",
-        f"  health: {verdict} (baseline from {health['baseline_runs']} earlier healthy runs)",
+        f"  coverage of {counted(report['coverage']['articles'], 'article')}: "
+        f"{coverage or 'no articles'}",
+        f"  errors: {counted(errors['error_log_lines'], 'error line')}, "
+        f"{counted(errors['spider_exceptions'], 'spider exception')}, "
+        f"{counted(sum(errors['download_errors'].values()), 'download error')}",
+        f"  health: {verdict} (baseline from "
+        f"{counted(health['baseline_runs'], 'earlier healthy run')})",
     ]
     blocked = report.get("blocked") or {}
     if blocked:
         lines.insert(
             -1,
-            f"  blocked: {blocked.get('challenges', 0)} challenges, {blocked.get('refusals', 0)} "
-            f"refusals, {blocked.get('skipped', 0)} requests not sent"
+            f"  blocked: {counted(blocked.get('challenges', 0), 'challenge')}, "
+            f"{counted(blocked.get('refusals', 0), 'refusal')}, "
+            f"{counted(blocked.get('skipped', 0), 'request')} not sent"
             + (" (host stopped)" if blocked.get("host_stopped") else ""),
         )
     if path is not None:

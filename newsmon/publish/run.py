@@ -39,6 +39,7 @@ from newsmon.publish.select import (
     listing_source,
     select,
 )
+from newsmon.run.wording import counted
 from newsmon.site import NEWS_FEED_SLUG, is_listing_key, is_slug
 from newsmon.store import StateStore, StoredVersion
 
@@ -145,10 +146,9 @@ class PublishReport:
     def words(self, output_dir: Path) -> str:
         """What was published, for the log: "9 feed files (2 changed) and 3 archive lines to x"."""
         changed = f"{len(self.rewritten)} changed" if self.rewritten else "none changed"
-        lines = "line" if self.exported == 1 else "lines"
         return (
-            f"{len(self.feeds)} feed files ({changed}) and {self.exported} archive {lines} to "
-            f"{output_dir}"
+            f"{counted(len(self.feeds), 'feed file')} ({changed}) and "
+            f"{counted(self.exported, 'archive line')} to {output_dir}"
         )
 
 

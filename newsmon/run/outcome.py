@@ -17,6 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from newsmon.run.percrawl import PerCrawl
+from newsmon.run.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class FetchFailures:
 fetch_failures = PerCrawl(lambda crawler: FetchFailures())
 
 
-def _counted(counter: Counter[str]) -> str:
+def _tally(counter: Counter[str]) -> str:
     """'3 HTTP 503, 1 network error'."""
     return ", ".join(f"{count} {what}" for what, count in counter.most_common())
 
@@ -141,7 +142,7 @@ class RunOutcome:
                 fail_run(
                     self.crawler,
                     "no listing page could be fetched: the site answered "
-                    f"{_counted(failures.listings)}{ended}",
+                    f"{_tally(failures.listings)}{ended}",
                     problem=NO_LISTINGS,
                     url=site,
                 )
@@ -158,10 +159,10 @@ class RunOutcome:
             values.get("newsmon/articles/not_article", 0)
         )
         if requested and not answered and reason == "finished":
-            counted = _counted(failures.articles)
+            tally = _tally(failures.articles)
             fail_run(
                 self.crawler,
-                f"the listings were read, but none of the {requested} articles they led to "
-                "could be fetched" + (f" ({counted})" if counted else ""),
+                f"the listings were read, but none of the {counted(requested, 'article')} they "
+                "led to could be fetched" + (f" ({tally})" if tally else ""),
                 problem=NO_ARTICLES,
             )

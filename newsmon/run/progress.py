@@ -79,13 +79,13 @@ class RunProgress:
         """The start line; then a progress line every interval."""
         settings = self.crawler.settings
         slugs = list(getattr(spider, "slugs", []))
-        listings = f"{len(slugs)} listing{'s' if len(slugs) != 1 else ''} ({', '.join(slugs)})"
+        listings = f"{counted(len(slugs), 'listing')} ({', '.join(slugs)})"
         logger.info(
-            "crawl %s started: %s of %s, up to %s pages each; state %s, feeds to %s",
+            "crawl %s started: %s of %s, up to %s each; state %s, feeds to %s",
             spider.name,
             listings,
             settings.get("NEWSMON_BASE_URL"),
-            settings.get("NEWSMON_MAX_PAGES"),
+            counted(settings.getint("NEWSMON_MAX_PAGES"), "page"),
             settings.get("NEWSMON_STATE_PATH"),
             settings.get("NEWSMON_OUTPUT_DIR"),
         )
