@@ -158,8 +158,7 @@ def check_sources(
                     name,
                     f"{name} came from {source!r} for {pct(share)} of "
                     f"{counted(sample, 'listing page' if name == 'cards' else 'article')} "
-                    f"(baseline "
-                    f"{pct(base_share)}); now mostly from {now_from!r} "
+                    f"(baseline {pct(base_share)}); now mostly from {now_from!r} "
                     f"({pct(current[now_from][0])}): the page markup changed",
                     example,
                     share,
