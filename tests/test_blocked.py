@@ -11,7 +11,9 @@ exactly once after recovery.
 
 from __future__ import annotations
 
+import html
 import json
+import random
 import re
 import sqlite3
 from collections import Counter
@@ -27,7 +29,7 @@ import feedparser
 import pytest
 
 from newsmon.crawl.backoff import backoff_wait
-from newsmon.crawl.middlewares.challenge import UNKNOWN_CDN, recognise
+from newsmon.crawl.middlewares.challenge import PAGE_MARKS, SCAN_BYTES, UNKNOWN_CDN, recognise
 from tests.crawling import CrawlResult, run_crawl
 from tests.feedcheck import check_rss
 from tests.receivers import json_receiver, mail_text, smtp_receiver
@@ -514,3 +516,61 @@ def test_a_cdn_is_named_by_its_headers_or_not_at_all() -> None:
     assert cdn_of({"server": "AkamaiGHost"}) == "Akamai"
     assert cdn_of({"x-iinfo": "9-1-0 0NNN"}) == "Imperva"
     assert cdn_of({"server": "nginx"}) == UNKNOWN_CDN
+
+
+def recognised_by_definition(body: bytes) -> str | None:
+    """What `recognise` means for a page (no header marks): every mark of a tuple is in the
+    first SCAN_BYTES of the page, entities decoded, in lower case."""
+    text = html.unescape(body[:SCAN_BYTES].decode("utf-8", "replace")).lower()
+    for vendor, marks in PAGE_MARKS:
+        if all(mark in text for mark in marks):
+            return vendor
+    return None
+
+
+def random_page(rng: random.Random) -> bytes:
+    """Pieces of marks, whole marks in any case, entities (some spelling a mark's letters),
+    the characters whose lower case is ASCII, broken UTF-8, and plain text, at random."""
+    marks = [mark for _, group in PAGE_MARKS for mark in group]
+    pieces: list[bytes] = []
+    for _ in range(rng.randint(0, 12)):
+        draw = rng.random()
+        mark = rng.choice(marks)
+        if draw < 0.25:
+            cased = "".join(c.upper() if rng.random() < 0.5 else c for c in mark)
+            pieces.append(cased.encode())
+        elif draw < 0.4:
+            cut = rng.randint(1, len(mark) - 1)
+            pieces.append(mark[:cut].encode())
+            pieces.append(rng.choice([b"&amp;", b"&#x27;", b"&#39;", b"&quot;", b"&#1;", b""]))
+            pieces.append(mark[cut:].encode())
+        elif draw < 0.55:
+            at = rng.randrange(len(mark))
+            letter = mark[at]
+            spelled = rng.choice([f"&#{ord(letter)};", f"&#x{ord(letter):x};", "&lt;", "&gt;"])
+            pieces.append((mark[:at] + spelled + mark[at + 1 :]).encode())
+        elif draw < 0.65:
+            kelvin = mark.replace("k", "\u212a").replace("i", "\u0130", 1)
+            pieces.append(kelvin.encode())
+        elif draw < 0.75:
+            pieces.append(rng.choice([b"\xe2\x80", b"\xff", b"\xc4", b"\xe2\x84"]))
+        else:
+            plain = rng.choice(["caf\u00e9 ", "\u041a\u0438\u0457\u0432 ", " & ", "; "])
+            pieces.append(plain.encode())
+    return b"".join(pieces)
+
+
+def test_the_fast_scan_finds_exactly_what_the_definition_finds() -> None:
+    rng = random.Random(20261207)
+    pages = [random_page(rng) for _ in range(20_000)]
+    # A mark across the scan's end is cut, whichever way the page is read.
+    long_page = b"x" * (SCAN_BYTES - 10) + b"<title>Just a moment...</title>"
+    pages += [long_page, b"&lt;title&gt;just a moment...&lt;/title&gt;", b"\xe2\x80\xa6"]
+    found = Counter()
+    for page in pages:
+        expected = recognised_by_definition(page)
+        assert recognise(200, {}, page) == expected, page
+        found[expected] += 1
+    # The random pages reach every vendor and many real pages: the comparison means something.
+    assert set(found) == {None, *(vendor for vendor, _ in PAGE_MARKS)}
+    assert found[None] > 2_000

@@ -31,6 +31,7 @@ Two middlewares share the crawl's `newsmon.crawl.blocks.BlockWatch`:
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 from scrapy.crawler import Crawler
@@ -65,6 +66,26 @@ PAGE_MARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("PerimeterX", ("access to this page has been denied", "px-captcha")),
     ("PerimeterX", ("captcha.px-cdn.net",)),
 )
+# Every tuple above is looked for through one of its marks that holds one of these (nine
+# scans of the page instead of sixteen), then a startswith where one was found. A long needle
+# is found faster (str.find skips by its length): a mark is its own anchor unless several share.
+ANCHORS = (
+    "<title>",
+    "window._cf_chl_opt",
+    "/cdn-cgi/challenge-platform/",
+    "cf-browser-verification",
+    "cf-error-details",
+    "errors.edgesuite.net",
+    "incapsula",
+    "sucuri",
+    "captcha",
+)
+# The only characters outside ASCII whose lower case holds an ASCII letter (KELVIN SIGN -> "k",
+# LATIN CAPITAL LETTER I WITH DOT ABOVE -> "i" + a dot).
+_LOWER_TO_ASCII = ("\u212a", "\u0130")
+# Entities that stand for characters no mark holds (see `scan_text`); any other "&" on a page
+# has its entities decoded before the marks are looked for.
+_ENTITY_THAT_MAY_SPELL_A_MARK = re.compile(rb"&(?!amp;|#x27;|#39;|quot;)")
 # (header, value in lower case or "" for any): headers only a challenge or block carries.
 HEADER_MARKS: tuple[tuple[str, str, str], ...] = (
     ("Cloudflare", "cf-mitigated", "challenge"),
@@ -102,11 +123,82 @@ def recognise(status: int, headers: Headers, body: bytes) -> str | None:
             return vendor
     if status not in CHALLENGE_STATUSES or not body:
         return None
-    text = html.unescape(body[:SCAN_BYTES].decode("utf-8", "replace")).lower()
-    for vendor, marks in PAGE_MARKS:
-        if all(mark in text for mark in marks):
+    text = scan_text(body)
+    present = _anchored_marks_in(text)
+    for vendor, anchored, others in _PLAN:
+        if anchored in present and all(mark in text for mark in others):
             return vendor
     return None
+
+
+def scan_text(body: bytes) -> bytes:
+    """The start of a page, lower-cased, in which the marks are looked for (UTF-8).
+
+    It holds a mark exactly when `html.unescape(body[:SCAN_BYTES].decode()).lower()` does,
+    at a fraction of the cost:
+
+    - The marks are ASCII (and a caseless "..."): bytes' ASCII lower-casing finds what
+      str.lower() finds, except for the two characters that lower to an ASCII letter, looked
+      for first. (str.lower() of a page in Cyrillic cost more than all the searches.)
+    - Entities are decoded only when one may spell part of a mark: "&amp;", "&#x27;",
+      "&#39;" and "&quot;" (most pages' only ones) stand for characters no mark holds, and no
+      mark holds "&" or ";", so no mark can be found across one, decoded or not.
+    """
+    raw = body[:SCAN_BYTES]
+    if b"&" in raw and _ENTITY_THAT_MAY_SPELL_A_MARK.search(raw):
+        return html.unescape(raw.decode("utf-8", "replace")).lower().encode("utf-8")
+    if raw.isascii():
+        return raw.lower()
+    text = raw.decode("utf-8", "replace")
+    if any(character in text for character in _LOWER_TO_ASCII):
+        return text.lower().encode("utf-8")
+    return raw.lower()
+
+
+def _anchored_marks_in(text: bytes) -> set[bytes]:
+    """The anchored marks (`_PLAN`) the text holds, from one scan per anchor."""
+    found: set[bytes] = set()
+    for anchor, marks in _BY_ANCHOR:
+        at = text.find(anchor)
+        while at != -1:
+            for mark, offset in marks:
+                if at >= offset and text.startswith(mark, at - offset):
+                    found.add(mark)
+            at = text.find(anchor, at + 1)
+    return found
+
+
+Plan = list[tuple[str, bytes, tuple[bytes, ...]]]
+AnchorPlan = list[tuple[bytes, list[tuple[bytes, int]]]]
+
+
+def _plan() -> tuple[Plan, AnchorPlan]:
+    """How the marks are looked for: per tuple, per anchor (refusing marks it cannot find).
+
+    Per tuple of PAGE_MARKS, (vendor, its anchored mark, its other marks); per anchor, the
+    marks it finds and where in them it sits.
+    """
+    plan: Plan = []
+    by_anchor: dict[bytes, list[tuple[bytes, int]]] = {}
+    for vendor, marks in PAGE_MARKS:
+        for mark in marks:
+            if (
+                mark != mark.lower()
+                or len(mark) < 5
+                or any(character in mark for character in "&;'\"")
+                or not mark.replace("\u2026", "").isascii()
+            ):
+                raise ValueError(f"scan_text cannot look for the page mark {mark!r}")
+        encoded = [mark.encode("utf-8") for mark in marks]
+        anchor, anchored = next(
+            (a.encode(), mark) for mark in encoded for a in ANCHORS if a.encode() in mark
+        )
+        by_anchor.setdefault(anchor, []).append((anchored, anchored.index(anchor)))
+        plan.append((vendor, anchored, tuple(mark for mark in encoded if mark != anchored)))
+    return plan, list(by_anchor.items())
+
+
+_PLAN, _BY_ANCHOR = _plan()
 
 
 def cdn_of(headers: Headers) -> str:
