@@ -117,11 +117,18 @@ def test_an_outline_card_is_the_whole_card_once_read() -> None:
         assert [(card.url, card.published) for card in found] == [
             (card.url, card.published) for card in whole
         ]
-        for outline, card in zip(found, whole, strict=True):
+        # What a request carries: the card without its page, read whole only when asked.
+        detached = [card.detached() for card in found]
+        del found[:]
+        for outline, card in zip(detached, whole, strict=True):
             read = outline.whole()
             assert read == card
             assert read.reader is None and pickle.loads(pickle.dumps(read)) == card
+            # A request pickled for a disk or Redis queue carries the whole card.
+            unpickled = pickle.loads(pickle.dumps(outline))
+            assert unpickled == card and unpickled.reader is None
             if outline.reader is not None:
+                assert outline.reader.node.getparent() is None  # its own tree, not the page's
                 outlines += 1
                 assert (outline.title, outline.author, outline.excerpt) == ("", "", "")
     assert outlines > 250

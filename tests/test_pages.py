@@ -188,6 +188,38 @@ def test_card_fills_what_the_page_lacks() -> None:
     assert item.summary == "Card excerpt"
 
 
+def test_an_outline_card_a_request_carries_fills_what_the_page_lacks() -> None:
+    """The crawl's own card: an outline read from a listing page, detached from it."""
+    from newsmon.extract.document import parse_html
+    from newsmon.extract.listing.cards import markup_cards
+
+    listing = (
+        "<html><body><main><article class='js-card archiveCard' "
+        "data-archive-id='2025-06-03T13:18:00.000Z'><a class='archiveCard__tag' "
+        "href='/tag/ukraine/'>Ukraine</a><h3 class='archiveCard__title'><a "
+        "class='archiveCard__link' href='/bare/'>Card headline</a></h3><p "
+        "class='archiveCard__description'>Card excerpt</p><div class='archiveCard__author'>"
+        "by Dana Kulyk</div></article></main></body></html>"
+    )
+    (outline,) = markup_cards(
+        parse_html(listing.encode()).selector, "https://kyivindependent.com/tag/x/", outline=True
+    )
+    assert outline.reader is not None and outline.title == ""
+    card = outline.detached()
+    del outline
+    html = (
+        "<html><body><div class='c-content '><p>Only text here, long enough to be a "
+        "paragraph of an article body.</p></div></body></html>"
+    )
+    item = ArticlePage.from_html(html, card.url).to_item(card)
+    assert item.title == "Card headline"
+    assert item.published is not None and item.published.isoformat() == "2025-06-03T13:18:00+00:00"
+    assert item.authors == ["Dana Kulyk"]
+    assert item.tags == ["Ukraine"] and item.tag_slugs == ["ukraine"]
+    assert item.summary == "Card excerpt"
+    assert item.provenance is not None and item.provenance.sources["title"] == "card"
+
+
 def test_body_in_next_data_beats_a_guessed_container() -> None:
     html = (
         "<html><body><h1 class='post__title'>Headline</h1><div class='c-content '></div>"

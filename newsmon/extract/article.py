@@ -131,10 +131,18 @@ class ArticlePage(FieldPage):
             self._selector.root, self.markup.first_h1, self.index.elements("a")
         )
         # Lazily: the id around the headline usually answers, and the rest is never read.
-        for raw in chain(candidates, [self.card.ghost_id if self.card else ""]):
+        for raw in chain(candidates, (card.ghost_id for card in self._whole_card())):
             if raw and GHOST_ID.fullmatch(raw.strip()):
                 return raw.strip()
         return ""
+
+    @computed_once
+    def _whole_card(self) -> tuple[ListingCard, ...]:
+        """The listing card read whole, as the last fallback of a field (none: no card).
+
+        Read only when a field reaches it: an outline card reads the rest of its markup then.
+        """
+        return (self.card.whole(),) if self.card is not None else ()
 
     # --- text fields ----------------------------------------------------------------------
 
@@ -148,8 +156,9 @@ class ArticlePage(FieldPage):
             ("h1", self.markup.headline),
             ("og-title", og_title),
             ("title-tag", _text(SITE_NAME_SUFFIX.sub("", self.markup.title_tag))),
-            ("card", _text(self.card.title if self.card else "")),
         )
+        if not chosen[1]:
+            chosen = _first(*(("card", _text(card.title)) for card in self._whole_card()))
         return Sourced(chosen[1], chosen[0], ld_title or og_title or None, self.markup.headline)
 
     # --- people and dates -----------------------------------------------------------------
@@ -170,8 +179,9 @@ class ArticlePage(FieldPage):
         if not names and self.head.meta("twitter:label1") == "Written by":
             names = split_byline(clean_text(self.head.meta("twitter:data1") or ""))
             source = "twitter"
-        if not names and self.card and self.card.author:
-            names, source = split_byline(self.card.author), "card"
+        for card in self._whole_card() if not names else ():
+            if card.author:
+                names, source = split_byline(card.author), "card"
         names = dedupe_keep_order([name for name in names if name])
         return Sourced(
             names, source if names else "", declared or None, self.markup.byline_names or None
@@ -251,8 +261,9 @@ class ArticlePage(FieldPage):
             # the body are prose ("Read our Kharkiv coverage"), not tags.
             before = self.markup.tag_links(before_title=True)
             names = dedupe_keep_order([name for name, _ in before])
-        if not names and self.card and self.card.primary_tag:
-            names = [self.card.primary_tag]
+        for card in self._whole_card() if not names else ():
+            if card.primary_tag:
+                names = [card.primary_tag]
         slug_by_name = {name.casefold(): slug for name, slug in links}
         return [(name, slug_by_name.get(name.casefold()) or slugify(name)) for name in names]
 
@@ -270,17 +281,19 @@ class ArticlePage(FieldPage):
     def primary_tag(self) -> str:
         """The primary tag's display name: the first tag, else the card's label."""
         pairs = self._tag_pairs()
-        return pairs[0][0] if pairs else (self.card.primary_tag if self.card else "")
+        if pairs:
+            return pairs[0][0]
+        return next((card.primary_tag for card in self._whole_card()), "")
 
     @field()
     def summary(self) -> str:
         """Description: JSON-LD, meta description, og/twitter description, the card excerpt."""
-        return _first(
-            ("", _text(self.head.ld("description"))),
-            ("", _text(self.head.meta("description"))),
-            ("", _text(self.head.meta("og:description", "twitter:description"))),
-            ("", _text(self.card.excerpt if self.card else "")),
-        )[1]
+        return (
+            _text(self.head.ld("description"))
+            or _text(self.head.meta("description"))
+            or _text(self.head.meta("og:description", "twitter:description"))
+            or next((_text(card.excerpt) for card in self._whole_card()), "")
+        )
 
     # --- body -----------------------------------------------------------------------------
 

@@ -215,8 +215,10 @@ class ArticleSpider(scrapy.Spider):
             card.url,
             callback=self.parse_article,
             errback=self.article_failed,
-            # Whole: an outline card would keep its listing page alive in the scheduler.
-            cb_kwargs={CARD_ARG: card.whole(), "key": key},
+            # Detached: an outline card on its listing page would keep the page alive in the
+            # scheduler; whole, every card would be read in full for the few articles whose
+            # page lacks a field.
+            cb_kwargs={CARD_ARG: card.detached(), "key": key},
             meta=meta,
         )
 

@@ -8,9 +8,9 @@ or `/author/` links) and the excerpt (the longest paragraph).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -89,12 +89,48 @@ class ListingCard:
     ghost_id: str = ""
     """The Ghost post id, when the card's source names it (the site's RSS, the app's data)."""
 
-    reader: Callable[[], ListingCard] | None = field(default=None, compare=False, repr=False)
+    reader: OutlineReader | None = field(default=None, compare=False, repr=False)
     """Reads the whole card, for an outline (URL and date only); None for a whole card."""
 
     def whole(self) -> ListingCard:
         """The card with every field read (an outline reads the rest of its markup now)."""
-        return self if self.reader is None else self.reader()
+        return self if self.reader is None else self.reader.read()
+
+    def detached(self) -> ListingCard:
+        """The card without its listing page: an outline keeps a copy of its own markup only.
+
+        What a request carries to its article: the page object reads the rest of the card only
+        if the article page lacks a field (most never do), and the listing's tree is not kept
+        alive by requests waiting in the scheduler.
+        """
+        return self if self.reader is None else replace(self, reader=self.reader.detached())
+
+    def __reduce__(self) -> tuple[type[ListingCard], tuple[object, ...]]:
+        """Pickle the whole card (a request in a disk or Redis queue): markup cannot be."""
+        whole = self.whole()
+        return (ListingCard, tuple(getattr(whole, name) for name in _CARD_FIELDS))
+
+
+@dataclass(frozen=True)
+class OutlineReader:
+    """Reads an outline card whole: the card's element and the listing page's URL."""
+
+    node: etree._Element
+    page_url: str
+
+    def read(self) -> ListingCard:
+        """The whole card: the plain card read again, this time in full."""
+        card = _plain_markup_card(self.node, self.page_url)
+        assert card is not None  # it gave an outline, so it is plain and has a link
+        return card
+
+    def detached(self) -> OutlineReader:
+        """The same reader over a copy of the card's element (its own small tree, in C)."""
+        return OutlineReader(copy.deepcopy(self.node), self.page_url)
+
+
+# What a pickled card holds: every field but its reader.
+_CARD_FIELDS = tuple(f.name for f in fields(ListingCard) if f.name != "reader")
 
 
 @dataclass(frozen=True)
@@ -257,9 +293,7 @@ def _plain_markup_card(
     url = strip_tracking(join_url(page_url, href.strip()))
     published = parse_card_date(stamp)
     if outline:
-        return ListingCard(
-            url=url, published=published, reader=functools.partial(_whole_card, node, page_url)
-        )
+        return ListingCard(url=url, published=published, reader=OutlineReader(node, page_url))
     title = _texts_of(title_h3s, node) or _texts_of(headings, node)
     author = clean_text(" ".join(_texts_of(authors, node)))
     return ListingCard(
@@ -270,13 +304,6 @@ def _plain_markup_card(
         author=_byline(author) or _byline_in(node, nodes),
         excerpt=clean_text(" ".join(_texts_of(descriptions, node) or _texts_of(ps, node))),
     )
-
-
-def _whole_card(node: etree._Element, page_url: str) -> ListingCard:
-    """An outline's whole card: the plain card read again, this time in full."""
-    card = _plain_markup_card(node, page_url)
-    assert card is not None  # it gave an outline, so it is plain and has a link
-    return card
 
 
 def _under(element: etree._Element, ancestors: list[etree._Element], root: etree._Element) -> bool:
