@@ -20,7 +20,7 @@ from newsmon.extract import markup as markup_module
 from newsmon.extract.axes import WalkTooLong, following_elements, following_texts
 from newsmon.extract.document import parse_html
 from newsmon.extract.index import OUTSIDE_ARTICLE_TAGS, TagIndex
-from newsmon.extract.markup import ArticleMarkup
+from newsmon.extract.markup import CAPTION_XPATH, ArticleMarkup, caption_text, text_of
 from newsmon.extract.normalize.text import clean_text
 
 OUTSIDE = "ancestor::aside or ancestor::nav or ancestor::footer"
@@ -169,3 +169,39 @@ def test_after_text_less_markup_both_xpath_forms_answer(side_box: bool) -> None:
     expected = clean_text(" ".join(DATE_LINE_XPATH(h1)))
     assert markup.date_line == expected
     assert ("Most read" in expected) is False and expected.endswith("line 38")
+
+
+CAPTION_TAGS = ["figure", "figcaption", "div", "p", "span", "b"]
+CAPTION_CLASSES = ["", ' class="caption"', ' class="Photo-CAPTION x"', ' class="capTion"']
+CAPTION_CLASSES += [' class="capt\u0130on"', ' class="\u212aaption"', ' class="captio"']
+
+
+def random_caption_markup(rng: random.Random, depth: int = 0) -> str:
+    """Random figures: captions by tag or by class (in any case), empty ones, comments."""
+    parts = []
+    for _ in range(rng.randint(0, 3)):
+        draw = rng.random()
+        if draw < 0.3:
+            parts.append(rng.choice(["Photo: A. Lee", " ", "&amp;x", ""]))
+        elif draw < 0.35:
+            parts.append("<!--c-->")
+        elif depth < 6:
+            tag = rng.choice(CAPTION_TAGS)
+            inner = random_caption_markup(rng, depth + 1)
+            parts.append(f"<{tag}{rng.choice(CAPTION_CLASSES)}>{inner}</{tag}>")
+    return "".join(parts)
+
+
+def test_a_caption_is_the_first_the_caption_xpath_finds_with_text() -> None:
+    """`caption_text`'s walk gives what the first caption of CAPTION_XPATH with text gave."""
+    captions_xpath = etree.XPath(CAPTION_XPATH)
+    rng = random.Random(20261207)
+    found = 0
+    for _ in range(3000):
+        html = f"<html><body><div>{random_caption_markup(rng)}</div></body></html>"
+        root = parse_html(html.encode()).selector.root
+        for holder in root.iter(etree.Element):
+            by_xpath = next((text_of(c) for c in captions_xpath(holder) if text_of(c)), "")
+            assert caption_text(holder) == by_xpath, html
+            found += bool(by_xpath)
+    assert found > 1000

@@ -260,3 +260,29 @@ def test_a_figure_body_container_keeps_its_own_caption_text_out() -> None:
         "<p>The article's own paragraph, the only body text.</p></figure>"
     )
     assert page.body() == "The article's own paragraph, the only body text."
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://kyivindependent.com/a/",
+        "https://WWW.KyivIndependent.com:443/a/?x#y",
+        "http://127.0.0.1:8000",
+        "http://host:/x",
+        "https://user@evil.com@kyivindependent.com/a/",
+        "https://kyivindependent.com\t.evil.com/a/",
+        " https://kyivindependent.com/a/",
+        "https://[::1]:8000/a/",
+        "HTTPS://kyivindependent.com/a/",
+        "https://kyivindependent.com?q",
+        "ftp://kyivindependent.com/a/",
+        "https://kyiv_independent.com/a/",
+    ],
+)
+def test_a_page_s_host_is_urlsplit_s(url: str) -> None:
+    """The canonical link's host check reads the host as urlsplit does, fast path or not."""
+    from urllib.parse import urlsplit
+
+    from newsmon.extract.article import _host
+
+    assert _host(url) == (urlsplit(url).hostname or "").lower().removeprefix("www.")

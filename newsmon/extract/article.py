@@ -9,6 +9,7 @@ from those declarations.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import cached_property
 from itertools import chain
@@ -151,12 +152,10 @@ class ArticlePage(FieldPage):
         """Headline: JSON-LD headline, the page's h1, og:title, <title>, the card's title."""
         ld_title = _text(self.head.ld("headline"))
         og_title = _text(self.head.meta("og:title", "twitter:title"))
-        chosen = _first(
-            ("jsonld", ld_title),
-            ("h1", self.markup.headline),
-            ("og-title", og_title),
-            ("title-tag", _text(SITE_NAME_SUFFIX.sub("", self.markup.title_tag))),
-        )
+        chosen = _first(("jsonld", ld_title), ("h1", self.markup.headline), ("og-title", og_title))
+        # The weaker sources only when needed: most pages stop at their JSON-LD or h1.
+        if not chosen[1]:
+            chosen = _first(("title-tag", _text(SITE_NAME_SUFFIX.sub("", self.markup.title_tag))))
         if not chosen[1]:
             chosen = _first(*(("card", _text(card.title)) for card in self._whole_card()))
         return Sourced(chosen[1], chosen[0], ld_title or og_title or None, self.markup.headline)
@@ -409,4 +408,12 @@ def _date(raw: object) -> datetime | None:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    """The host of a URL, lower-cased, without `www.` (urlsplit's hostname)."""
+    # The usual URL, "http(s)://host[:port]/...", by one regex; anything else by urlsplit,
+    # which also deletes tabs and newlines and reads user info and IPv6 literals.
+    plain = _PLAIN_HOST.match(url)
+    host = plain.group(1) if plain else urlsplit(url).hostname or ""
+    return host.lower().removeprefix("www.")
+
+
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")

@@ -20,7 +20,7 @@ from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from lxml.etree import _Element
+from lxml.etree import Element, _Element
 from parsel import Selector
 
 from newsmon.extract.axes import WalkTooLong, following_elements, following_texts
@@ -69,7 +69,6 @@ _TAG_LINKS_BEFORE = _xpath(
 )
 # Tag links in the page header are the site's menu, not the article's tags.
 _OUTSIDE_TAG_LIST = OUTSIDE_ARTICLE_TAGS | {"header"}
-_CAPTIONS = _xpath(CAPTION_XPATH)
 
 
 def text_of(node: _Element) -> str:
@@ -272,8 +271,12 @@ class ArticleMarkup:
 
 def caption_text(holder: _Element) -> str:
     """Text of the first caption element (figcaption or a *caption* class) inside holder."""
-    for caption in _CAPTIONS(holder):
-        text = text_of(caption)
-        if text:
-            return text
+    # CAPTION_XPATH's elements, in document order, by a walk that stops at the first caption
+    # with text (the XPath built them all). str.lower() finds "caption" where XPath's
+    # translate() does: no other letter lowers into one of its letters.
+    for caption in holder.iterdescendants(Element):
+        if caption.tag == "figcaption" or "caption" in (caption.get("class") or "").lower():
+            text = text_of(caption)
+            if text:
+                return text
     return ""
