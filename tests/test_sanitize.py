@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import lxml.html
 import pytest
@@ -308,3 +309,19 @@ def test_the_fast_path_gives_what_cleaning_with_the_base_gives() -> None:
     for _ in range(4_000):
         html = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
         assert sanitize_html(html, BASE) == clean_against_base(html, BASE), html
+
+
+def test_xml_safe_removes_exactly_what_xml_refuses() -> None:
+    """The fast path gives the plain rule's text: every character XML 1.0 refuses removed."""
+    refused = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    alphabet = ["a", " ", "\t", "\n", "\r", "\x00", "\x08", "\x0b", "\x1f", "\x7f", "\x85"]
+    alphabet += ["\u00e9", "\u2019", "\ud7ff", "\ud800", "\udfff", "\ue000", "\ufeff"]
+    alphabet += ["\ufffd", "\ufffe", "\uffff", "\U0001f600", "\u20ac", "\ued00"]
+    rng = random.Random(20261207)
+    changed = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        expected = refused.sub("", text)
+        assert xml_safe(text) == expected, repr(text)
+        changed += expected != text
+    assert changed > 5_000

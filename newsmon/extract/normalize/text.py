@@ -56,7 +56,12 @@ def clean_text(text: str | None) -> str:
     """Return one-line text: entities decoded, NFC, no invisible characters, spaces collapsed."""
     if not text:
         return ""
-    if text.isascii() and "&" not in text and _ASCII_CONTROLS.search(text) is None:
+    # isprintable() first: in C, a text without tab or newline (most) needs no regex.
+    if (
+        text.isascii()
+        and "&" not in text
+        and (text.isprintable() or not _ASCII_CONTROLS.search(text))
+    ):
         # Most text nodes: nothing to decode, compose or delete, so only the spaces collapse
         # (str.split splits at exactly the characters \s matches here), at a third of the cost.
         return " ".join(text.split())
