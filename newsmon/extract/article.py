@@ -10,6 +10,7 @@ from those declarations.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from itertools import chain
@@ -193,16 +194,21 @@ class ArticlePage(FieldPage):
             self.head.meta("article:published_time", "og:published_time")
         )
         markup = _date(self.markup.time_datetime) or self._visible_date()
-        for source, raw in (
-            ("jsonld", self.head.ld("datePublished")),
+        # Each source read only if the ones before it gave nothing: the app's payload
+        # (__NEXT_DATA__, tens of kilobytes of JSON on the site's pages) is parsed only then.
+        sources: tuple[tuple[str, Callable[[], object]], ...] = (
+            ("jsonld", lambda: self.head.ld("datePublished")),
             (
                 "meta",
-                self.head.meta("article:published_time", "og:published_time", "datePublished"),
+                lambda: self.head.meta(
+                    "article:published_time", "og:published_time", "datePublished"
+                ),
             ),
-            ("next-data", self.head.next_data(*NEXT_DATA_PUBLISHED)),
-            ("time", self.markup.time_datetime),
-        ):
-            parsed = _date(raw)
+            ("next-data", lambda: self.head.next_data(*NEXT_DATA_PUBLISHED)),
+            ("time", lambda: self.markup.time_datetime),
+        )
+        for source, read in sources:
+            parsed = _date(read())
             if parsed:
                 return Sourced(parsed, source, declared, markup)
         visible = self._visible_date()
@@ -215,12 +221,13 @@ class ArticlePage(FieldPage):
     @field()
     def modified(self) -> datetime | None:
         """Last modification: JSON-LD, meta, the "(Updated: ...)" line, else published."""
-        for raw in (
-            self.head.ld("dateModified"),
-            self.head.meta("article:modified_time", "og:updated_time", "dateModified"),
-            self.head.next_data(*NEXT_DATA_MODIFIED),
-        ):
-            parsed = _date(raw)
+        sources: tuple[Callable[[], object], ...] = (
+            lambda: self.head.ld("dateModified"),
+            lambda: self.head.meta("article:modified_time", "og:updated_time", "dateModified"),
+            lambda: self.head.next_data(*NEXT_DATA_MODIFIED),
+        )
+        for read in sources:
+            parsed = _date(read())
             if parsed:
                 return parsed
         updated = (
