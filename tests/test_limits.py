@@ -66,6 +66,11 @@ def test_fields_are_cut_to_their_limits_and_feeds_stay_small(
     # The 5 MB JSON-LD block was refused before parsing, counted as a cut of the page.
     assert result.stats.get("newsmon/pages/cut/jsonld_too_large") == 1
     assert result.stats.get("newsmon/pages/cut/jsonld_too_deep") == 1
+    # The app data is read only for a page whose JSON-LD and meta tags give no date, and
+    # counted when refused: the page's <time> gave its date.
+    assert result.stats.get("newsmon/pages/cut/next_data_too_deep") == 1
+    app = next(e for e in entries if e.link.endswith("/extreme-deep-app-data/"))
+    assert app.title == "App data nested a thousand deep"
     # The deep JSON-LD did not cost the article: its other sources gave every field.
     deep = next(e for e in entries if e.link.endswith("/extreme-deep-jsonld/"))
     assert deep.title == "JSON-LD nested a hundred thousand deep"

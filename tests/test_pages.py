@@ -220,6 +220,45 @@ def test_an_outline_card_a_request_carries_fills_what_the_page_lacks() -> None:
     assert item.provenance is not None and item.provenance.sources["title"] == "card"
 
 
+def test_a_complete_page_never_reads_its_outline_card_whole() -> None:
+    """The card a request carries is read whole only for a field its page lacks, and once."""
+    from dataclasses import dataclass, field, replace
+
+    from newsmon.extract.document import parse_html
+    from newsmon.extract.listing.cards import OutlineReader, markup_cards
+    from newsmon.extract.listing.model import ListingCard
+
+    @dataclass(frozen=True)
+    class CountingReader(OutlineReader):
+        reads: list[int] = field(default_factory=list)
+
+        def read(self) -> ListingCard:
+            self.reads.append(1)
+            return super().read()
+
+    listing = (SAMPLES / "listing-news-feed.html").read_bytes()
+    page_url = "https://kyivindependent.com/tag/news-feed/"
+    outlines = [
+        card
+        for card in markup_cards(parse_html(listing).selector, page_url, outline=True)
+        if card.reader is not None
+    ]
+    assert outlines
+    detached = outlines[0].detached()
+    assert detached.reader is not None
+    reader = CountingReader(detached.reader.node, page_url)
+    card = replace(detached, reader=reader)
+    complete = (SAMPLES / "seed-article-2025.html").read_text(encoding="utf-8")
+    ArticlePage.from_html(complete, card.url, card).to_item()
+    assert reader.reads == []
+    bare = (
+        "<html><body><div class='c-content '><p>Only text here, long enough to be a "
+        "paragraph of an article body.</p></div></body></html>"
+    )
+    item = ArticlePage.from_html(bare, card.url, card).to_item()
+    assert item.title and reader.reads == [1]
+
+
 def test_body_in_next_data_beats_a_guessed_container() -> None:
     html = (
         "<html><body><h1 class='post__title'>Headline</h1><div class='c-content '></div>"
@@ -283,6 +322,12 @@ def test_a_page_s_host_is_urlsplit_s(url: str) -> None:
     """The canonical link's host check reads the host as urlsplit does, fast path or not."""
     from urllib.parse import urlsplit
 
-    from newsmon.extract.article import _host
+    from newsmon.extract.normalize.urls import host_of
 
-    assert _host(url) == (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    assert host_of(url) == (urlsplit(url).hostname or "").lower().removeprefix("www.")
+
+
+def test_a_url_urlsplit_refuses_has_no_host() -> None:
+    from newsmon.extract.normalize.urls import host_of
+
+    assert host_of("http://[::1/x") == ""

@@ -9,13 +9,11 @@ from those declarations.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cached_property
 from itertools import chain
 from typing import Any
-from urllib.parse import urlsplit
 
 from parsel import Selector
 
@@ -31,7 +29,7 @@ from newsmon.extract.normalize.dates import parse_iso, parse_visible_date
 from newsmon.extract.normalize.html import sanitize_html
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.text import clean_text, dedupe_keep_order, word_count
-from newsmon.extract.normalize.urls import canonical_url, join_url
+from newsmon.extract.normalize.urls import canonical_url, host_of, join_url
 from newsmon.extract.postid import GHOST_ID, page_post_ids
 from newsmon.extract.provenance import SITE_NAME_SUFFIX, provenance_of
 from newsmon.items import ArticleItem
@@ -122,7 +120,7 @@ class ArticlePage(FieldPage):
             if isinstance(candidate, str) and candidate.strip():
                 absolute = join_url(self.url, candidate.strip())
                 # A canonical link to another host is a hostile or broken page: ignore it.
-                if _host(absolute) == _host(self.url):
+                if host_of(absolute) == host_of(self.url):
                     return canonical_url(absolute, self.url)
         return canonical_url(self.url, self.url)
 
@@ -132,8 +130,9 @@ class ArticlePage(FieldPage):
         candidates = page_post_ids(
             self._selector.root, self.markup.first_h1, self.index.elements("a")
         )
-        # Lazily: the id around the headline usually answers, and the rest is never read.
-        for raw in chain(candidates, (card.ghost_id for card in self._whole_card())):
+        # Lazily: the id around the headline usually answers, and the rest (the card read
+        # whole, last) is never read.
+        for raw in chain(candidates, self._card_ghost_ids()):
             if raw and GHOST_ID.fullmatch(raw.strip()):
                 return raw.strip()
         return ""
@@ -145,6 +144,11 @@ class ArticlePage(FieldPage):
         Read only when a field reaches it: an outline card reads the rest of its markup then.
         """
         return (self.card.whole(),) if self.card is not None else ()
+
+    def _card_ghost_ids(self) -> Iterator[str]:
+        """The card's Ghost id, read only when asked for (a generator's body waits for next())."""
+        for card in self._whole_card():
+            yield card.ghost_id
 
     # --- text fields ----------------------------------------------------------------------
 
@@ -412,15 +416,3 @@ def _first(*candidates: tuple[str, str]) -> tuple[str, str]:
 def _date(raw: object) -> datetime | None:
     """An ISO 8601 string parsed to UTC; None for anything else."""
     return parse_iso(raw) if isinstance(raw, str) else None
-
-
-def _host(url: str) -> str:
-    """The host of a URL, lower-cased, without `www.` (urlsplit's hostname)."""
-    # The usual URL, "http(s)://host[:port]/...", by one regex; anything else by urlsplit,
-    # which also deletes tabs and newlines and reads user info and IPv6 literals.
-    plain = _PLAIN_HOST.match(url)
-    host = plain.group(1) if plain else urlsplit(url).hostname or ""
-    return host.lower().removeprefix("www.")
-
-
-_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")

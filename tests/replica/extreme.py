@@ -73,6 +73,13 @@ EXTREME_CARDS: tuple[ExtremeCard, ...] = (
         "published",
     ),
     ExtremeCard(
+        # No date in its JSON-LD or meta tags: the app's data is read for one, and refused.
+        "/extreme-deep-app-data/",
+        "App data nested a thousand deep",
+        "",
+        "published",
+    ),
+    ExtremeCard(
         "/extreme-deep-dom/",
         "A body nested ten thousand elements deep",
         "",
@@ -102,6 +109,7 @@ class ExtremeHook(Hook):
         self.pages: dict[str, Callable[[str], str]] = {
             "/extreme-date-overflow/": self._date_overflow,
             "/extreme-deep-jsonld/": self._deep_jsonld,
+            "/extreme-deep-app-data/": self._deep_app_data,
             "/extreme-deep-dom/": self._deep_dom,
             "/extreme-huge-fields/": self._huge_fields,
         }
@@ -175,6 +183,27 @@ class ExtremeHook(Hook):
             self.published,
             jsonld='{"@type": "Article", "x": ' + "[" * depth + "]" * depth + "}",
         )
+
+    def _deep_app_data(self, origin: str) -> str:
+        depth = 1_000
+        title = "App data nested a thousand deep"
+        payload = '{"props": {"pageProps": ' + "[" * depth + "]" * depth + "}}"
+        page = _article(
+            origin,
+            "/extreme-deep-app-data/",
+            title,
+            PARAGRAPHS,
+            self.published,
+            jsonld=json.dumps({"@type": "Article", "headline": title}),
+            head_extra=f'<script id="__NEXT_DATA__" type="application/json">{payload}</script>',
+        )
+        # Its date in the header's <time> only, the source after the app's data: the meta tags
+        # that would give one first are left out.
+        stamp = iso_z(self.published)
+        for name in ("published_time", "modified_time"):
+            page = page.replace(f'<meta property="article:{name}" content="{stamp}">\n', "")
+        byline = '<div class="post__byline">'
+        return page.replace(byline, f'{byline}<time datetime="{stamp}"></time>', 1)
 
     def _deep_dom(self, origin: str) -> str:
         depth = 10_000

@@ -188,11 +188,13 @@ def _plan() -> tuple[Plan, AnchorPlan]:
                 or any(character in mark for character in "&;'\"")
                 or not mark.replace("\u2026", "").isascii()
             ):
+                # Lower case, ASCII, no "&", ";" or quote: what scan_text's shortcuts rely on.
                 raise ValueError(f"scan_text cannot look for the page mark {mark!r}")
         encoded = [mark.encode("utf-8") for mark in marks]
-        anchor, anchored = next(
-            (a.encode(), mark) for mark in encoded for a in ANCHORS if a.encode() in mark
-        )
+        found = [(a.encode(), mark) for mark in encoded for a in ANCHORS if a.encode() in mark]
+        if not found:
+            raise ValueError(f"no mark of {vendor}'s {marks!r} holds one of ANCHORS")
+        anchor, anchored = found[0]
         by_anchor.setdefault(anchor, []).append((anchored, anchored.index(anchor)))
         plan.append((vendor, anchored, tuple(mark for mark in encoded if mark != anchored)))
     return plan, list(by_anchor.items())

@@ -269,8 +269,6 @@ class ArticleSpider(scrapy.Spider):
             self._drop_page(response.url, "not HTML", key)
             return
         page = article_page(response)
-        for cut in page.cuts:
-            self._count(f"pages/cut/{cut}")
         try:
             item = page.to_item()
         except UnreadablePage as error:
@@ -285,6 +283,10 @@ class ArticleSpider(scrapy.Spider):
             self._unreadable(response.url, f"extraction error ({type(error).__name__})", key)
             return
         finally:
+            # After reading: a part read only when a field needed it (the app's data) is
+            # counted too, if it was refused.
+            for cut in page.cuts:
+                self._count(f"pages/cut/{cut}")
             forget(response)
         item.listings = self.walks.listings_of(key)
         item.crawled_at = datetime.now(UTC)

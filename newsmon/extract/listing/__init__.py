@@ -1,11 +1,12 @@
 """Listing pages: their article cards (a chain of sources, each named) and their next page.
 
-Modules: `cards` (the card, its sources, the 2025 markup, reading a card's container),
-`headlines` (the 2023 theme and markup-independent headline links), `appdata` (the Next.js
-app's data), `pagination`, and `page` (ListingPage, which runs the chain).
+Modules: `model` (the card and the names of its sources), `cards` (the 2025 markup, reading a
+card's container, outline cards), `headlines` (the 2023 theme and markup-independent headline
+links), `appdata` (the Next.js app's data), `pagination`, and `page` (ListingPage, which runs
+the chain).
 """
 
-from newsmon.extract.listing.cards import (
+from newsmon.extract.listing.model import (
     CARD_SOURCES,
     HEADLINES,
     MARKUP,

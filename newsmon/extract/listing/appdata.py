@@ -19,11 +19,13 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from newsmon.extract.listing.cards import CardsFound, ListingCard, article_url, host_of
+from newsmon.extract.listing.cards import article_url
 from newsmon.extract.listing.headlines import SIDE_BOX_HINTS
+from newsmon.extract.listing.model import CardsFound, ListingCard
 from newsmon.extract.normalize.dates import parse_card_date
 from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.normalize.urls import host_of
 from newsmon.extract.postid import GHOST_ID
 from newsmon.site import is_slug
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -19,20 +19,10 @@ from parsel import Selector
 from parsel.csstranslator import css2xpath
 
 from newsmon.extract.index import xml_tokens
+from newsmon.extract.listing.model import ListingCard
 from newsmon.extract.normalize.dates import parse_card_date, parse_visible_date
 from newsmon.extract.normalize.text import clean_text, may_open_byline
-from newsmon.extract.normalize.urls import is_article_path, join_url, strip_tracking
-
-# The sources of a listing's cards, in the order they are tried; each is counted in health
-# (`source/cards/<name>`), so a redesign shows as a change of source.
-MARKUP = "markup"  # the 2025 card markup: article.js-card.archiveCard
-THEME_2023 = "links"  # the 2023 theme's headline links, h3 > a
-HEADLINES = "headlines"  # markup-independent: headline links to articles in the main content
-NEXT_DATA = "next-data"  # the app's data in the page (__NEXT_DATA__)
-NEXT_DATA_ENDPOINT = "next-data-endpoint"  # the app's data endpoint (/_next/data/...json)
-SITE_RSS = "site-rss"  # the site's own RSS, for the News Feed only
-NO_CARDS = "none"
-CARD_SOURCES = (MARKUP, THEME_2023, HEADLINES, NEXT_DATA, NEXT_DATA_ENDPOINT, SITE_RSS)
+from newsmon.extract.normalize.urls import host_of, is_article_path, join_url, strip_tracking
 
 # 2025 markup: each card is article.js-card.archiveCard with the publish time in
 # data-archive-id. Parts of a listing page that hold links to articles that are not cards of
@@ -77,41 +67,6 @@ _AUTHOR_HINTS = ("author", "byline")
 
 
 @dataclass(frozen=True)
-class ListingCard:
-    """One article card of a listing page, with what the card itself says."""
-
-    url: str
-    title: str = ""
-    published: datetime | None = None
-    primary_tag: str = ""
-    author: str = ""
-    excerpt: str = ""
-    ghost_id: str = ""
-    """The Ghost post id, when the card's source names it (the site's RSS, the app's data)."""
-
-    reader: OutlineReader | None = field(default=None, compare=False, repr=False)
-    """Reads the whole card, for an outline (URL and date only); None for a whole card."""
-
-    def whole(self) -> ListingCard:
-        """The card with every field read (an outline reads the rest of its markup now)."""
-        return self if self.reader is None else self.reader.read()
-
-    def detached(self) -> ListingCard:
-        """The card without its listing page: an outline keeps a copy of its own markup only.
-
-        What a request carries to its article: the page object reads the rest of the card only
-        if the article page lacks a field (most never do), and the listing's tree is not kept
-        alive by requests waiting in the scheduler.
-        """
-        return self if self.reader is None else replace(self, reader=self.reader.detached())
-
-    def __reduce__(self) -> tuple[type[ListingCard], tuple[object, ...]]:
-        """Pickle the whole card (a request in a disk or Redis queue): markup cannot be."""
-        whole = self.whole()
-        return (ListingCard, tuple(getattr(whole, name) for name in _CARD_FIELDS))
-
-
-@dataclass(frozen=True)
 class OutlineReader:
     """Reads an outline card whole: the card's element and the listing page's URL."""
 
@@ -129,29 +84,6 @@ class OutlineReader:
         return OutlineReader(copy.deepcopy(self.node), self.page_url)
 
 
-# What a pickled card holds: every field but its reader.
-_CARD_FIELDS = tuple(f.name for f in fields(ListingCard) if f.name != "reader")
-
-
-@dataclass(frozen=True)
-class CardsFound:
-    """The cards of one listing page and the source that gave them."""
-
-    source: str
-    """One of CARD_SOURCES, or "none"."""
-
-    cards: list[ListingCard] = field(default_factory=list)
-    """In page order, one per article."""
-
-
-def unique(cards: list[ListingCard]) -> list[ListingCard]:
-    """The cards without repeats of a URL (the first card of an article wins)."""
-    kept: dict[str, ListingCard] = {}
-    for card in cards:
-        kept.setdefault(card.url, card)
-    return list(kept.values())
-
-
 def article_url(href: str | None, page_url: str) -> str | None:
     """The absolute URL of an href if it is an article of the page's site (`/<slug>/`)."""
     if not href or not href.strip():
@@ -164,15 +96,6 @@ def article_url(href: str | None, page_url: str) -> str | None:
     if parts.scheme not in ("http", "https") or host_of(url) != host_of(page_url):
         return None
     return url if is_article_path(parts.path) else None
-
-
-def host_of(url: str) -> str:
-    """The host of a URL, lower-cased, without `www.`."""
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    return host.lower().removeprefix("www.")
 
 
 def markup_cards(selector: Selector, page_url: str, *, outline: bool = False) -> list[ListingCard]:

@@ -22,14 +22,13 @@ from collections.abc import Iterable
 from lxml import etree
 from parsel import Selector
 
-from newsmon.extract.listing.cards import (
+from newsmon.extract.listing.cards import article_url, read_card
+from newsmon.extract.listing.model import (
     HEADLINES,
     NO_CARDS,
     THEME_2023,
     CardsFound,
     ListingCard,
-    article_url,
-    read_card,
     unique,
 )
 from newsmon.extract.normalize.text import clean_text

@@ -17,18 +17,17 @@ from parsel import Selector
 from newsmon.extract.document import Document
 from newsmon.extract.fields import PageSource
 from newsmon.extract.listing import appdata, pagination
-from newsmon.extract.listing.cards import (
-    CARD_XPATH,
+from newsmon.extract.listing.cards import CARD_XPATH, markup_cards
+from newsmon.extract.listing.headlines import headline_cards
+from newsmon.extract.listing.model import (
     MARKUP,
     NEXT_DATA,
     NEXT_DATA_ENDPOINT,
     NO_CARDS,
     CardsFound,
     ListingCard,
-    markup_cards,
     unique,
 )
-from newsmon.extract.listing.headlines import headline_cards
 from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 from newsmon.extract.normalize.text import clean_text
 
@@ -75,7 +74,7 @@ class ListingPage:
         return self._whole_cards
 
     def card_source(self) -> str:
-        """Which source of the chain gave the cards (see `cards.CARD_SOURCES`), or "none"."""
+        """Which source of the chain gave the cards (see `model.CARD_SOURCES`), or "none"."""
         return self.found().source
 
     def found(self) -> CardsFound:

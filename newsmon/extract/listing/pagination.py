@@ -14,9 +14,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
-from newsmon.extract.listing.cards import host_of
 from newsmon.extract.normalize.text import clean_text
-from newsmon.extract.normalize.urls import is_article_path
+from newsmon.extract.normalize.urls import host_of, is_article_path
 
 _REL = "contains(concat(' ', normalize-space(@rel), ' '), ' {} ')"
 # Link texts of a "next page" control (lower case, trailing arrows and dots ignored).

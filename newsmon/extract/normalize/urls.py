@@ -14,6 +14,7 @@ __all__ = [
     "SITE_ROUTES",
     "article_slug",
     "canonical_url",
+    "host_of",
     "is_article_path",
     "is_http_url",
     "is_on_site",
@@ -222,6 +223,26 @@ def canonical_url(url: str, site: str) -> str:
     # CDN tokens, names nobody listed yet) is not part of its identity.
     query = "" if on_site and is_article_path(path) else _drop_tracking(parts.query)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+# "http(s)://host[:port]" followed by the path, query or fragment, or nothing: the usual URL,
+# whose host urlsplit would give as it is written.
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
+def host_of(url: str) -> str:
+    """The host of a URL, lower-cased, without `www.` ("" for a URL urlsplit refuses)."""
+    # The usual URL by one regex; anything else by urlsplit, which also deletes tabs and
+    # newlines and reads user info and IPv6 literals.
+    plain = _PLAIN_HOST.match(url)
+    if plain:
+        host = plain.group(1)
+    else:
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return ""
+    return host.lower().removeprefix("www.")
 
 
 def strip_tracking(url: str) -> str:
