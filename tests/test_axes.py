@@ -10,6 +10,7 @@ XPath it stands for, and the page's readers built on them.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from itertools import islice
 
 import pytest
@@ -54,22 +55,43 @@ ATTRIBUTES = [
 ]
 
 
-def random_markup(rng: random.Random, depth: int = 0) -> str:
-    """Random HTML: texts, nested elements with or without attributes, comments, PIs."""
-    parts = []
-    for _ in range(rng.randint(0, 4)):
-        draw = rng.random()
-        if draw < 0.35:
-            parts.append(rng.choice(TEXTS))
-        elif draw < 0.4:
-            parts.append("<!--c-->")
-        elif draw < 0.42:
-            parts.append("<?pi q?>")
-        elif depth < 8:
-            tag = rng.choice(TAGS)
-            inner = random_markup(rng, depth + 1)
-            parts.append(f"<{tag}{rng.choice(ATTRIBUTES)}>{inner}</{tag}>")
-    return "".join(parts)
+@dataclass(frozen=True)
+class Markup:
+    """What random markup is drawn from, and how often each kind of node comes."""
+
+    tags: list[str]
+    attributes: list[str]
+    texts: list[str]
+    most: int = 4
+    deepest: int = 8
+    text_share: float = 0.35
+    comment_share: float = 0.05
+    pi_share: float = 0.02
+
+    def draw(self, rng: random.Random, depth: int = 0) -> str:
+        """Random HTML: texts, nested elements with or without attributes, comments, PIs."""
+        parts = []
+        for _ in range(rng.randint(0, self.most)):
+            draw = rng.random()
+            if draw < self.text_share:
+                parts.append(rng.choice(self.texts))
+            elif draw < self.text_share + self.comment_share:
+                parts.append("<!--c-->")
+            elif draw < self.text_share + self.comment_share + self.pi_share:
+                parts.append("<?pi q?>")
+            elif depth < self.deepest:
+                tag = rng.choice(self.tags)
+                inner = self.draw(rng, depth + 1)
+                parts.append(f"<{tag}{rng.choice(self.attributes)}>{inner}</{tag}>")
+        return "".join(parts)
+
+
+PAGE_MARKUP = Markup(TAGS, ATTRIBUTES, TEXTS)
+
+
+def random_markup(rng: random.Random) -> str:
+    """Random page markup (`PAGE_MARKUP`)."""
+    return PAGE_MARKUP.draw(rng)
 
 
 def random_pages(count: int) -> list[etree._Element]:
@@ -176,20 +198,16 @@ CAPTION_CLASSES = ["", ' class="caption"', ' class="Photo-CAPTION x"', ' class="
 CAPTION_CLASSES += [' class="capt\u0130on"', ' class="\u212aaption"', ' class="captio"']
 
 
-def random_caption_markup(rng: random.Random, depth: int = 0) -> str:
-    """Random figures: captions by tag or by class (in any case), empty ones, comments."""
-    parts = []
-    for _ in range(rng.randint(0, 3)):
-        draw = rng.random()
-        if draw < 0.3:
-            parts.append(rng.choice(["Photo: A. Lee", " ", "&amp;x", ""]))
-        elif draw < 0.35:
-            parts.append("<!--c-->")
-        elif depth < 6:
-            tag = rng.choice(CAPTION_TAGS)
-            inner = random_caption_markup(rng, depth + 1)
-            parts.append(f"<{tag}{rng.choice(CAPTION_CLASSES)}>{inner}</{tag}>")
-    return "".join(parts)
+# Random figures: captions by tag or by class (in any case), empty ones, comments.
+CAPTION_MARKUP = Markup(
+    CAPTION_TAGS,
+    CAPTION_CLASSES,
+    ["Photo: A. Lee", " ", "&amp;x", ""],
+    most=3,
+    deepest=6,
+    text_share=0.3,
+    pi_share=0.0,
+)
 
 
 def test_a_caption_is_the_first_the_caption_xpath_finds_with_text() -> None:
@@ -198,7 +216,7 @@ def test_a_caption_is_the_first_the_caption_xpath_finds_with_text() -> None:
     rng = random.Random(20261207)
     found = 0
     for _ in range(3000):
-        html = f"<html><body><div>{random_caption_markup(rng)}</div></body></html>"
+        html = f"<html><body><div>{CAPTION_MARKUP.draw(rng)}</div></body></html>"
         root = parse_html(html.encode()).selector.root
         for holder in root.iter(etree.Element):
             by_xpath = next((text_of(c) for c in captions_xpath(holder) if text_of(c)), "")
