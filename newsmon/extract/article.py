@@ -138,16 +138,16 @@ class ArticlePage(FieldPage):
         return ""
 
     @computed_once
-    def _whole_card(self) -> tuple[ListingCard, ...]:
-        """The listing card read whole, as the last fallback of a field (none: no card).
+    def _whole_card(self) -> ListingCard | None:
+        """The listing card read whole, as the last fallback of a field (None: no card).
 
         Read only when a field reaches it: an outline card reads the rest of its markup then.
         """
-        return (self.card.whole(),) if self.card is not None else ()
+        return self.card.whole() if self.card is not None else None
 
     def _card_ghost_ids(self) -> Iterator[str]:
         """The card's Ghost id, read only when asked for (a generator's body waits for next())."""
-        for card in self._whole_card():
+        if card := self._whole_card():
             yield card.ghost_id
 
     # --- text fields ----------------------------------------------------------------------
@@ -161,8 +161,8 @@ class ArticlePage(FieldPage):
         # The weaker sources only when needed: most pages stop at their JSON-LD or h1.
         if not chosen[1]:
             chosen = _first(("title-tag", _text(SITE_NAME_SUFFIX.sub("", self.markup.title_tag))))
-        if not chosen[1]:
-            chosen = _first(*(("card", _text(card.title)) for card in self._whole_card()))
+        if not chosen[1] and (card := self._whole_card()):
+            chosen = _first(("card", _text(card.title)))
         return Sourced(chosen[1], chosen[0], ld_title or og_title or None, self.markup.headline)
 
     # --- people and dates -----------------------------------------------------------------
@@ -183,9 +183,8 @@ class ArticlePage(FieldPage):
         if not names and self.head.meta("twitter:label1") == "Written by":
             names = split_byline(clean_text(self.head.meta("twitter:data1") or ""))
             source = "twitter"
-        for card in self._whole_card() if not names else ():
-            if card.author:
-                names, source = split_byline(card.author), "card"
+        if not names and (card := self._whole_card()) and card.author:
+            names, source = split_byline(card.author), "card"
         names = dedupe_keep_order([name for name in names if name])
         return Sourced(
             names, source if names else "", declared or None, self.markup.byline_names or None
@@ -199,7 +198,7 @@ class ArticlePage(FieldPage):
         )
         markup = _date(self.markup.time_datetime) or self._visible_date()
         # Each source read only if the ones before it gave nothing: the app's payload
-        # (__NEXT_DATA__, tens of kilobytes of JSON on the site's pages) is parsed only then.
+        # (__NEXT_DATA__; a Next.js page's can hold the whole post) is parsed only then.
         sources: tuple[tuple[str, Callable[[], object]], ...] = (
             ("jsonld", lambda: self.head.ld("datePublished")),
             (
@@ -271,9 +270,8 @@ class ArticlePage(FieldPage):
             # the body are prose ("Read our Kharkiv coverage"), not tags.
             before = self.markup.tag_links(before_title=True)
             names = dedupe_keep_order([name for name, _ in before])
-        for card in self._whole_card() if not names else ():
-            if card.primary_tag:
-                names = [card.primary_tag]
+        if not names and (card := self._whole_card()) and card.primary_tag:
+            names = [card.primary_tag]
         slug_by_name = {name.casefold(): slug for name, slug in links}
         return [(name, slug_by_name.get(name.casefold()) or slugify(name)) for name in names]
 
@@ -293,7 +291,8 @@ class ArticlePage(FieldPage):
         pairs = self._tag_pairs()
         if pairs:
             return pairs[0][0]
-        return next((card.primary_tag for card in self._whole_card()), "")
+        card = self._whole_card()
+        return card.primary_tag if card else ""
 
     @field()
     def summary(self) -> str:
@@ -302,7 +301,7 @@ class ArticlePage(FieldPage):
             _text(self.head.ld("description"))
             or _text(self.head.meta("description"))
             or _text(self.head.meta("og:description", "twitter:description"))
-            or next((_text(card.excerpt) for card in self._whole_card()), "")
+            or (_text(card.excerpt) if (card := self._whole_card()) else "")
         )
 
     # --- body -----------------------------------------------------------------------------

@@ -104,24 +104,21 @@ _ILLEGAL_C0 = bytes(code for code in range(0x20) if code not in (0x09, 0x0A, 0x0
 # The UTF-8 of U+FFFE and U+FFFF, and the lead byte of a surrogate's (U+D800-DFFF: ED A0-BF).
 _NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 _SURROGATE_LEAD = b"\xed"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def xml_safe(text: str) -> str:
     """Remove the characters that XML 1.0 does not allow (control characters, U+FFFE...)."""
     # Most texts have none: bytes.translate says so in C, where the regex tests a character
-    # class at every character (a tenth of a body's extraction).
+    # class at every character (3 us for a replica page's body HTML, against 17).
     encoded = text.encode("utf-8", "surrogatepass")
     if (
         len(encoded.translate(None, _ILLEGAL_C0)) == len(encoded)
         and not any(character in encoded for character in _NONCHARACTERS)
-        and (_SURROGATE_LEAD not in encoded or not _has_surrogate(text))
+        and (_SURROGATE_LEAD not in encoded or not _SURROGATE.search(text))
     ):
         return text
     return _XML_ILLEGAL.sub("", text)
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= character <= "\udfff" for character in text)
 
 
 def sanitize_html(html: str, base_url: str) -> str:
