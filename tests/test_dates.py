@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import UTC, datetime
 
 import pytest
 
 from newsmon.extract.normalize.dates import (
+    RAW_CLOCK,
     is_plausible,
     may_show_clock_time,
     parse_card_date,
@@ -14,7 +17,7 @@ from newsmon.extract.normalize.dates import (
     parse_js_date,
     parse_visible_date,
 )
-from newsmon.extract.normalize.text import clean_text
+from newsmon.extract.normalize.text import DELETED_CHARACTERS, clean_text
 
 
 @pytest.mark.parametrize(
@@ -119,6 +122,22 @@ def test_the_clock_time_gate_never_hides_a_visible_date(raw: str) -> None:
         assert found is None
     if found is not None:
         assert may_show_clock_time(raw)
+
+
+def test_the_clock_time_gate_is_its_pattern_exactly() -> None:
+    """The colon-first scan answers as RAW_CLOCK's search (or an entity) on random texts."""
+    rng = random.Random(58)
+    # Digits of three scripts, deleted characters, colons, entities' "&", and plain text.
+    alphabet = "0159\u0665\u096b:&: a.\u200b\u00ad\u2060\x07\u200e\ufeffP"
+    for _ in range(20_000):
+        raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        expected = "&" in raw or RAW_CLOCK.search(raw) is not None
+        assert may_show_clock_time(raw) is expected, repr(raw)
+
+
+def test_no_deleted_character_is_a_digit() -> None:
+    """The gate skips deleted characters before its digit test: none may be a digit."""
+    assert not re.search(r"\d", DELETED_CHARACTERS)
 
 
 @pytest.mark.parametrize(

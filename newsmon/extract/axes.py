@@ -13,7 +13,7 @@ tests/test_axes.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from lxml.etree import _Element
 
@@ -40,7 +40,7 @@ def following_texts(
     element's text, its children's, then its tail (which belongs to its parent). Raises
     WalkTooLong once it has visited more than `max_elements` elements (None: no budget).
     """
-    budget = [max_elements if max_elements is not None else -1]
+    budget = max_elements if max_elements is not None else -1
     ancestors = list(node.iterancestors())
     # A level's tail and later siblings are skipped when that ancestor or one above it is.
     skipped_from_here: list[bool] = []
@@ -52,33 +52,39 @@ def following_texts(
     current = node
     for parent, is_skipped in zip(ancestors, skipped_from_here, strict=True):
         if not is_skipped:
-            if current.tail is not None:
-                yield current.tail
+            tail = current.tail
+            if tail is not None:
+                yield tail
             for sibling in current.itersiblings():
                 # The budget's check, inline (a call per element cost a fifth of the walk).
-                if budget[0] >= 0:
-                    budget[0] -= 1
-                    if budget[0] < 0:
+                if budget >= 0:
+                    budget -= 1
+                    if budget < 0:
                         raise WalkTooLong
                 if isinstance(sibling.tag, str):
-                    yield from _subtree_texts(sibling, skipped, budget)
-                if sibling.tail is not None:
-                    yield sibling.tail
+                    budget = yield from _subtree_texts(sibling, skipped, budget)
+                tail = sibling.tail
+                if tail is not None:
+                    yield tail
         current = parent
 
 
-def _subtree_texts(top: _Element, skipped: frozenset[str], budget: list[int]) -> Iterator[str]:
+def _subtree_texts(
+    top: _Element, skipped: frozenset[str], budget: int
+) -> Generator[str, None, int]:
     """The text nodes inside `top` (not its tail), in document order, minus skipped subtrees.
 
     A loop with its own stack, not recursion: libxml2 nests up to 2,048 elements deep (its
     "huge" limit is higher still), past Python's recursion limit. Comments and processing
     instructions have no text node of their own, but their tails are text. `budget`: as in
-    `following_texts` (a one-item list it shares; negative: none).
+    `following_texts` (negative: none); returns what is left of it. Each property of an
+    element is read once: lxml builds a new string on every read.
     """
     if top.tag in skipped:
-        return
-    if top.text is not None:
-        yield top.text
+        return budget
+    text = top.text
+    if text is not None:
+        yield text
     children = [iter(top)]
     owners = [top]
     while children:
@@ -86,22 +92,30 @@ def _subtree_texts(top: _Element, skipped: frozenset[str], budget: list[int]) ->
         if child is None:
             children.pop()
             owner = owners.pop()
-            if owner is not top and owner.tail is not None:
-                yield owner.tail
+            if owner is not top:
+                tail = owner.tail
+                if tail is not None:
+                    yield tail
             continue
-        if budget[0] >= 0:
-            budget[0] -= 1
-            if budget[0] < 0:
+        if budget >= 0:
+            budget -= 1
+            if budget < 0:
                 raise WalkTooLong
-        if not isinstance(child.tag, str) or child.tag in skipped:
-            if child.tail is not None:
-                yield child.tail
+        tag = child.tag
+        if not isinstance(tag, str) or tag in skipped:
+            tail = child.tail
+            if tail is not None:
+                yield tail
             continue
-        if child.text is not None:
-            yield child.text
+        text = child.text
+        if text is not None:
+            yield text
         if len(child):
             children.append(iter(child))
             owners.append(child)
-        elif child.tail is not None:
+        else:
             # A leaf (most elements): its tail at once, without a level of the stack.
-            yield child.tail
+            tail = child.tail
+            if tail is not None:
+                yield tail
+    return budget

@@ -66,10 +66,11 @@ class TagIndex:
         h1s = self._by_tag["h1"]
         if not h1s:
             return
-        first_h1 = h1s[0]
+        # In document order the h1's own descendants come first: they do not follow it. The
+        # h1's few elements are found in C, not by a walk up from every candidate.
+        inside_h1 = set(h1s[0].iterdescendants(tag))
         for element in self._by_tag[tag][self._up_to_first_h1[tag] :]:
-            # In document order the h1's own descendants come first: they do not follow it.
-            if not any(h1 is first_h1 for h1 in element.iterancestors("h1")):
+            if element not in inside_h1:
                 yield element
 
     def within(self, element: _Element, tags: frozenset[str]) -> bool:
