@@ -2,8 +2,8 @@
 
 Every tool gets the same article pages of the replica, fetched once, as HTML text, in this
 process. Speed is CPU time per page (`time.process_time`, so the machine's other load is not
-counted), the best of a few passes after a warm-up pass; accuracy is scored against truth.json
-(see `benchmarks.accuracy`).
+counted), the best of a few passes after a warm-up pass, the tools taking turns; accuracy is
+scored against truth.json (see `benchmarks.accuracy`).
 """
 
 from __future__ import annotations
@@ -93,32 +93,41 @@ def sample_pages(replica: Replica, count: int) -> list[Page]:
     ]
 
 
-def run_tool(extractor: Extractor, pages: list[Page], repeats: int) -> ToolResult:
-    """A warm-up pass that keeps the outputs, then `repeats` timed passes."""
-    result = ToolResult(extractor, [], pages=len(pages))
-    for page in pages:
-        try:
-            result.outputs.append(extractor.extract(page.html, page.url))
-        except Exception as error:  # a tool failing on a page scores zero there
-            result.errors.append(f"{page.url}: {type(error).__name__}: {error}")
-            result.outputs.append(Extracted(None, "", None, None))
-    for _ in range(repeats):
-        cpu, wall = time.process_time(), time.perf_counter()
+def run_tools(extractors: list[Extractor], pages: list[Page], repeats: int) -> list[ToolResult]:
+    """Each tool's warm-up pass (its outputs kept), then `repeats` rounds of a timed pass each.
+
+    The tools take turns, round by round, so that every tool's passes fall in the same
+    stretch of time: this machine's speed moves by a third from one minute to the next, and
+    timed one tool after the other (all of newsmon's passes took a second, trafilatura's
+    eight) the two were compared across its phases. The crawl section alternates its runs
+    for the same reason.
+    """
+    results = [ToolResult(extractor, [], pages=len(pages)) for extractor in extractors]
+    for result in results:
         for page in pages:
-            # Failures were counted in the warm-up pass.
-            with contextlib.suppress(Exception):
-                extractor.extract(page.html, page.url)
-        result.cpu_ms_per_pass.append((time.process_time() - cpu) * 1000)
-        result.wall_ms_per_pass.append((time.perf_counter() - wall) * 1000)
-    return result
+            try:
+                result.outputs.append(result.extractor.extract(page.html, page.url))
+            except Exception as error:  # a tool failing on a page scores zero there
+                result.errors.append(f"{page.url}: {type(error).__name__}: {error}")
+                result.outputs.append(Extracted(None, "", None, None))
+    for _ in range(repeats):
+        for result in results:
+            extract = result.extractor.extract
+            cpu, wall = time.process_time(), time.perf_counter()
+            for page in pages:
+                # Failures were counted in the warm-up pass.
+                with contextlib.suppress(Exception):
+                    extract(page.html, page.url)
+            result.cpu_ms_per_pass.append((time.process_time() - cpu) * 1000)
+            result.wall_ms_per_pass.append((time.perf_counter() - wall) * 1000)
+    return results
 
 
 def extraction(replica: Replica, pages_wanted: int, repeats: int) -> SectionResult:
     """Time and score newsmon and every installed baseline on the same pages."""
     pages = sample_pages(replica, pages_wanted)
     baselines, missing = load_baselines()
-    ours = run_tool(newsmon_extractor(), pages, repeats)
-    theirs = [run_tool(extractor, pages, repeats) for extractor in baselines]
+    ours, *theirs = run_tools([newsmon_extractor(), *baselines], pages, repeats)
     scores = {r.extractor.name: r.scores(pages) for r in (ours, *theirs)}
     figures: dict[str, Any] = {"pages": len(pages), "repeats": repeats, "missing": missing}
     for r in (ours, *theirs):
