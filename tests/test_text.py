@@ -1,4 +1,6 @@
 import random
+import re
+import sys
 
 import pytest
 
@@ -182,3 +184,25 @@ def test_word_count_reads_words_between_punctuation_as_the_pattern_does() -> Non
             for token in text.split()
         )
         assert word_count.__wrapped__(text) == expected, text
+
+
+def test_str_split_splits_where_the_space_pattern_matches() -> None:
+    """clean_text collapses spaces with str.split(): the same characters as `\\s`, all of them."""
+    space = re.compile(r"\s")
+    assert all(
+        bool(space.match(chr(code))) == chr(code).isspace() for code in range(sys.maxunicode + 1)
+    )
+
+
+def test_clean_text_collapses_spaces_as_the_pattern_does() -> None:
+    """Random texts of every kind of space, entity and invisible character: clean_text is
+    scrubbing followed by `re.sub(r"\\s+", " ", ...)` and strip, its definition."""
+    pieces = [
+        "Kyiv", "\u2019s", "&amp;", "&nbsp;", "&#8197;", "e\u0301", "\u200b", "\x07", "\u0085",
+        " ", "\t", "\n", "\r", "\u2029", "\u2028", "\u00a0", "\u2009", "\u3000", "\u1680", ".",
+    ]  # fmt: skip
+    rng = random.Random(12)
+    for _ in range(5_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        expected = re.sub(r"\s+", " ", text_module._scrub(raw)).strip()
+        assert clean_text(raw) == expected, repr(raw)
