@@ -295,10 +295,14 @@ def _drop_chrome(container: _Element) -> None:
         if isinstance(element, _Comment):
             _remove_keep_tail(element)
             continue
-        if not isinstance(element.tag, str):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in DROP_TAGS:
+            _remove_keep_tail(element)
             continue
         classes = _classes(element)
-        if element.tag in DROP_TAGS or (classes and _CHROME_CLASS.search(classes)):
+        if classes and _CHROME_CLASS.search(classes):
             _remove_keep_tail(element)
 
 
@@ -319,10 +323,12 @@ def _remove_keep_tail(element: _Element) -> None:
 
 def _own_text(element: _Element) -> str:
     """Text of an element outside its nested blocks: its own text plus inline descendants."""
+    # Each property read once: lxml builds a new string on every read.
     parts: list[str] = [element.text or ""]
     for child in element:
-        if isinstance(child.tag, str) and child.tag in INLINE_TAGS:
-            parts.append(" " if child.tag == "br" else _own_text(child))
+        tag = child.tag
+        if isinstance(tag, str) and tag in INLINE_TAGS:
+            parts.append(" " if tag == "br" else _own_text(child))
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -336,7 +342,8 @@ def _blocks(container: _Element) -> Iterator[tuple[_Element, str]]:
         if figure is not container and figure not in in_figures:
             in_figures.update(figure.iter(Element))
     for element in container.iter(Element):
-        if element.tag in INLINE_TAGS or element.tag in ("figure", "figcaption"):
+        tag = element.tag
+        if tag in INLINE_TAGS or tag == "figure" or tag == "figcaption":
             continue
         if element in in_figures:
             continue
@@ -349,9 +356,12 @@ def _blocks(container: _Element) -> Iterator[tuple[_Element, str]]:
 def _absolutize(container: _Element, page_url: str) -> None:
     """Make links and image sources absolute; unwrap the Next.js image proxy."""
     for element in container.iter("a", "img"):
-        if element.tag == "a" and element.get("href"):
-            element.set("href", join_url(page_url, element.get("href", "").strip()))
-        elif element.tag == "img":
+        tag = element.tag
+        if tag == "a":
+            href = element.get("href")
+            if href:
+                element.set("href", join_url(page_url, href.strip()))
+        elif tag == "img":
             src = unwrap_image_url(element.get("src"), page_url)
             if src:
                 element.set("src", src)
