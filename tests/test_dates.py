@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from newsmon.extract.normalize import dates as dates_module
 from newsmon.extract.normalize.dates import (
     RAW_CLOCK,
     is_plausible,
@@ -124,13 +125,23 @@ def test_the_clock_time_gate_never_hides_a_visible_date(raw: str) -> None:
         assert may_show_clock_time(raw)
 
 
-def test_the_clock_time_gate_is_its_pattern_exactly() -> None:
-    """The colon-first scan answers as RAW_CLOCK's search (or an entity) on random texts."""
+@pytest.mark.parametrize("colons_for_the_regex", [1, dates_module.COLONS_FOR_THE_REGEX])
+def test_the_clock_time_gate_is_its_pattern_exactly(
+    colons_for_the_regex: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The colon-first scan answers as RAW_CLOCK's search (or an entity) on random texts.
+
+    With 1 the scan is taken for every text (no text has more colons than characters); with
+    the module's own value, the colon-dense texts go to the regex.
+    """
+    monkeypatch.setattr(dates_module, "COLONS_FOR_THE_REGEX", colons_for_the_regex)
     rng = random.Random(58)
     # Digits of three scripts, deleted characters, colons, entities' "&", and plain text.
     alphabet = "0159\u0665\u096b:&: a.\u200b\u00ad\u2060\x07\u200e\ufeffP"
     for _ in range(20_000):
         raw = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        # Some long texts, with few colons: the scan's own case under the module's value.
+        raw += "x" * rng.choice([0, 0, 40, 400])
         expected = "&" in raw or RAW_CLOCK.search(raw) is not None
         assert may_show_clock_time(raw) is expected, repr(raw)
 

@@ -27,6 +27,8 @@ _MONTHS = (
 # A digit, invisible characters, a colon: where a cleaned text can show a "5:17".
 RAW_CLOCK = re.compile(r"\d[" + re.escape(DELETED_CHARACTERS) + r"]*:")
 _DIGIT = re.compile(r"\d")
+# More than one colon in this many characters: the regex's scan is cheaper than the loop's.
+COLONS_FOR_THE_REGEX = 32
 _DELETED = frozenset(DELETED_CHARACTERS)
 _TIME_OF_DAY = re.compile(r"\d:\d\d\s*[AaPp]")
 _MONTH_NUMBERS = {
@@ -135,7 +137,11 @@ def may_show_clock_time(raw: str) -> bool:
         return True
     # RAW_CLOCK's search, from each colon backwards: a regex tries `\d` (a Unicode category
     # lookup) at every character of a kilobyte or two, and a date line has few colons. No
-    # deleted character is a digit, so skipping them all before the test is the same.
+    # deleted character is a digit, so skipping them all before the test is the same. Text
+    # dense with colons (an inline style or script among the date line's nodes) costs the
+    # loop more than the regex (about 0.7 us a colon against 0.02 us a character).
+    if raw.count(":") > len(raw) // COLONS_FOR_THE_REGEX:
+        return RAW_CLOCK.search(raw) is not None
     colon = raw.find(":")
     while colon >= 0:
         before = colon - 1
