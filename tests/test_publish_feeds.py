@@ -21,6 +21,7 @@ from newsmon.publish.feeds import (
     feed_url,
     write_feeds,
 )
+from newsmon.publish.render import PreparedEntries
 from tests.feedcheck import NS, check_atom, check_rss
 from tests.newsboat import Newsboat, needs_newsboat, serving
 
@@ -643,3 +644,36 @@ def test_newsboat_shows_a_reannounced_rewrite_again(
     entries = [updated_entry(1, version=3, announced_version=2), make_entry(2)]
     write_feeds(output, RUSSIA, entries, now=NOW + timedelta(hours=2), **kwargs)
     assert reader.reload() == 3
+
+
+@pytest.mark.parametrize(
+    ("policy", "announced_later"),
+    [("update", 1), ("reannounce", 2)],
+    ids=["a newer version", "the same version announced again"],
+)
+def test_a_pass_prepares_an_article_once_and_each_version_apart(
+    tmp_path: Path, policy: str, announced_later: int
+) -> None:
+    """Feeds sharing a pass's prepared entries are the files each feed writes on its own.
+
+    The pass prepares an article once for all the feeds that show it; a newer version of it,
+    or the same version announced again, is prepared anew, never served from the first.
+    """
+    first = updated_entry(1, version=2, announced_version=1)
+    # The same article in the next feed: a newer version, or announced once more.
+    later = dataclasses.replace(
+        updated_entry(1, version=2 + (announced_later == 1), announced_version=announced_later),
+        first_seen=first.first_seen,
+    )
+    feeds = ((NEWS_FEED, [first, make_entry(2)]), (RUSSIA, [later, make_entry(2)]))
+    alone, together = tmp_path / "alone", tmp_path / "together"
+    for spec, entries in feeds:
+        write(alone, entries, spec, update_policy=policy)
+    known = PreparedEntries(policy)
+    for spec, entries in feeds:
+        write(together, entries, spec, update_policy=policy, known=known)
+    files = sorted((alone / "output").rglob("*.*"))
+    assert len(files) == 6
+    for path in files:
+        twin = together / path.relative_to(alone)
+        assert twin.read_bytes() == path.read_bytes(), path.name

@@ -33,6 +33,7 @@ from newsmon.publish.render import (
     ATOM_TYPE,
     RSS_TYPE,
     Prepared,
+    PreparedEntries,
     prepare_all,
     render_atom,
     render_rss,
@@ -85,19 +86,21 @@ def write_feeds(
     update_policy: str = "update",
     now: datetime,
     rewritten: list[Path] | None = None,
+    known: PreparedEntries | None = None,
 ) -> tuple[Path, Path, Path]:
     """Write the RSS feed and its Atom and JSON Feed twins for `spec`, entries newest first.
 
     Every document is rendered before any file is touched, and each file is replaced
     atomically. Entries whose guid repeats an earlier one are skipped (the first one wins).
     A file that already holds its document is left alone; the ones rewritten are added to
-    `rewritten`, when given (what a run changed, for its log line).
+    `rewritten`, when given (what a run changed, for its log line). `known`: the entries the
+    publishing pass prepared for its other feeds.
     """
     if update_policy not in UPDATE_POLICIES:
         raise ValueError(f"update_policy must be one of {sorted(UPDATE_POLICIES)}")
     now = utc(now, "now")
     paths = feed_paths(output_dir, spec.slug, spec.kind)
-    prepared = prepare_all(entries, update_policy)
+    prepared = prepare_all(entries, update_policy, known)
     documents = [
         (
             path,

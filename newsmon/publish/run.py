@@ -29,6 +29,7 @@ from newsmon.publish.filters import FeedFilter, FilterError
 from newsmon.publish.frontdoor import write_front_door
 from newsmon.publish.jsonlines import append_jsonl, article_record
 from newsmon.publish.paths import ARCHIVE_NAME, published_feeds
+from newsmon.publish.render import PreparedEntries
 from newsmon.publish.select import (
     EMPTY_FEED_UPDATED,
     FeedSource,
@@ -160,6 +161,7 @@ def publish(store: StateStore, config: PublishConfig, *, front_door: bool = True
     """
     config.output_dir.mkdir(parents=True, exist_ok=True)
     report = PublishReport()
+    known = PreparedEntries(config.update_policy)
     for source in feed_sources(config):
         stored = select(store, source, size=config.feed_size, scan=config.filter_scan)
         report.feeds.extend(
@@ -171,6 +173,7 @@ def publish(store: StateStore, config: PublishConfig, *, front_door: bool = True
                 update_policy=config.update_policy,
                 now=feed_updated(stored),
                 rewritten=report.rewritten,
+                known=known,
             )
         )
     report.exported, report.skipped = export_archive(store, config.output_dir / ARCHIVE_NAME)
