@@ -206,11 +206,14 @@ class ArticleMarkup:
         """(text, slug) of links to /tag/<slug>/ outside navigation and side boxes."""
         result = []
         if before_title:
-            links = _TAG_LINKS_BEFORE(self._root)
+            links = [(link, link.get("href", "")) for link in _TAG_LINKS_BEFORE(self._root)]
         else:
-            links = [link for link in self._index.elements("a") if "/tag/" in link.get("href", "")]
-        for link in links:
-            href = link.get("href", "")
+            links = [
+                (link, href)
+                for link in self._index.elements("a")
+                if "/tag/" in (href := link.get("href", ""))
+            ]
+        for link, href in links:
             # A plain site path ("/tag/kharkiv/") is its own path: no urljoin and urlsplit.
             path = href if PLAIN_PATH.match(href) else urlsplit(urljoin(self.url, href)).path
             match = _TAG_PATH.match(path)
