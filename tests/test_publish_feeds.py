@@ -14,6 +14,7 @@ from lxml import etree
 
 from newsmon.items import ArticleItem
 from newsmon.publish import atomic
+from newsmon.publish import render as render_module
 from newsmon.publish.feeds import (
     FeedEntry,
     FeedSpec,
@@ -21,7 +22,7 @@ from newsmon.publish.feeds import (
     feed_url,
     write_feeds,
 )
-from newsmon.publish.render import PreparedEntries
+from newsmon.publish.render import Prepared, PreparedEntries
 from tests.feedcheck import NS, check_atom, check_rss
 from tests.newsboat import Newsboat, needs_newsboat, serving
 
@@ -646,30 +647,55 @@ def test_newsboat_shows_a_reannounced_rewrite_again(
     assert reader.reload() == 3
 
 
+def _rewrite_of_article_1(later: str) -> FeedEntry:
+    """What the next feed shows where the first showed version 2 of article 1."""
+    first = updated_entry(1, version=2, announced_version=1)
+    entry = {
+        "a newer version": updated_entry(1, version=3, announced_version=1),
+        "the same version announced again": updated_entry(1, version=2, announced_version=2),
+        "another article of the same version": make_entry(3, version=2),
+    }[later]
+    # As the store gives them: the same first sighting, so only what differs tells them apart.
+    return dataclasses.replace(entry, first_seen=first.first_seen)
+
+
 @pytest.mark.parametrize(
-    ("policy", "announced_later"),
-    [("update", 1), ("reannounce", 2)],
-    ids=["a newer version", "the same version announced again"],
+    ("policy", "later", "known_policy"),
+    [
+        ("update", "a newer version", "update"),
+        ("reannounce", "the same version announced again", "reannounce"),
+        ("update", "another article of the same version", "update"),
+        ("reannounce", "the same version announced again", "update"),
+    ],
+    ids=["newer version", "announced again", "another article", "another policy"],
 )
 def test_a_pass_prepares_an_article_once_and_each_version_apart(
-    tmp_path: Path, policy: str, announced_later: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str, later: str, known_policy: str
 ) -> None:
     """Feeds sharing a pass's prepared entries are the files each feed writes on its own.
 
     The pass prepares an article once for all the feeds that show it; a newer version of it,
-    or the same version announced again, is prepared anew, never served from the first.
+    the same version announced again, another article, or another update policy is prepared
+    anew, never served from the first.
     """
     first = updated_entry(1, version=2, announced_version=1)
-    # The same article in the next feed: a newer version, or announced once more.
-    later = dataclasses.replace(
-        updated_entry(1, version=2 + (announced_later == 1), announced_version=announced_later),
-        first_seen=first.first_seen,
+    shared = make_entry(2)
+    feeds = (
+        (NEWS_FEED, [first, shared]),
+        (RUSSIA, [_rewrite_of_article_1(later), shared]),
     )
-    feeds = ((NEWS_FEED, [first, make_entry(2)]), (RUSSIA, [later, make_entry(2)]))
     alone, together = tmp_path / "alone", tmp_path / "together"
     for spec, entries in feeds:
         write(alone, entries, spec, update_policy=policy)
-    known = PreparedEntries(policy)
+    prepared: list[str] = []
+    prepare = render_module._prepare
+
+    def counted(entry: FeedEntry, update_policy: str) -> Prepared:
+        prepared.append(entry.item.url)
+        return prepare(entry, update_policy)
+
+    monkeypatch.setattr(render_module, "_prepare", counted)
+    known = PreparedEntries(known_policy)
     for spec, entries in feeds:
         write(together, entries, spec, update_policy=policy, known=known)
     files = sorted((alone / "output").rglob("*.*"))
@@ -677,3 +703,5 @@ def test_a_pass_prepares_an_article_once_and_each_version_apart(
     for path in files:
         twin = together / path.relative_to(alone)
         assert twin.read_bytes() == path.read_bytes(), path.name
+    # The article both feeds show was prepared once, unless the policies differ.
+    assert prepared.count(shared.item.url) == (1 if known_policy == policy else 2)

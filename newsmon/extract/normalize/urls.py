@@ -197,6 +197,24 @@ def _canonical_path(path: str, *, on_site: bool) -> str:
     return joined + "/"
 
 
+# "scheme://host[:port]/<segment>[/]" and nothing else, in the characters PLAIN_URL leaves
+# alone (no dot: a segment with one is a file, which keeps no trailing slash). ASCII digits
+# only in the port: `\d` takes "\u0661" too, which `int()` reads and is_http_url refuses.
+_ONE_SEGMENT_URL = re.compile(r"https?://([a-z0-9.-]++)(?::([0-9]{1,5}))?+/([A-Za-z0-9_~-]++)/?+")
+# A larger port is refused (ValueError), as the parts below refuse it.
+_MAX_PORT = 65535
+
+
+@functools.lru_cache(maxsize=64)
+def _site_origin(site: str) -> tuple[str, str]:
+    """The bare host of `site`, and the origin its pages' keys start with."""
+    parts = _site_parts(site)
+    scheme = parts.scheme.lower()
+    host = _bare_host(parts.hostname or "")
+    # Joined as the parts below join a key, then without its path's "/" (an empty host too).
+    return host, urlunsplit((scheme, _netloc(host, parts.port, scheme), "/", "", ""))[:-1]
+
+
 # An article's URL is canonicalised by its card, its page, the pipelines and the keeper (about
 # 17 us each time): the recent answers are remembered (a pure function; 4,096 take ~1.5 MB).
 @functools.lru_cache(maxsize=4096)
@@ -211,23 +229,6 @@ def canonical_url(url: str, site: str) -> str:
         if _bare_host(usual.group(1)) == site_host:
             return f"{site_origin}/{usual.group(3)}/"
     return canonical_url_by_parts(url, site)
-
-
-# "scheme://host[:port]/<segment>[/]" and nothing else, in the characters PLAIN_URL leaves
-# alone (no dot: a segment with one is a file, which keeps no trailing slash).
-_ONE_SEGMENT_URL = re.compile(r"https?://([a-z0-9.-]++)(?::(\d{1,5}))?+/([A-Za-z0-9_~-]++)/?+")
-# urlsplit refuses a port above this (ValueError), as the parts below do.
-_MAX_PORT = 65535
-
-
-@functools.lru_cache(maxsize=64)
-def _site_origin(site: str) -> tuple[str, str]:
-    """The bare host of `site`, and the origin its pages' keys start with."""
-    parts = _site_parts(site)
-    scheme = parts.scheme.lower()
-    host = _bare_host(parts.hostname or "")
-    # Joined as the parts below join a key, then without its path's "/" (an empty host too).
-    return host, urlunsplit((scheme, _netloc(host, parts.port, scheme), "/", "", ""))[:-1]
 
 
 def canonical_url_by_parts(url: str, site: str) -> str:
