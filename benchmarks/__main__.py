@@ -24,7 +24,7 @@ from benchmarks.extraction import extraction
 from benchmarks.incremental import incremental
 from benchmarks.machine import describe, load_text, machine_info
 from benchmarks.memory import large_crawl, memory
-from benchmarks.process import BenchmarkError
+from benchmarks.process import BenchmarkError, compile_bytecode
 from benchmarks.publishing import publishing
 from benchmarks.replica import start_replica
 from benchmarks.report import MET, MISSED, NOT_JUDGED, SectionResult, markdown_table, write_json
@@ -168,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = machine_info()
     say = Progress()
     say(f"{sizes.describe()}; {describe(info)}")
+    if not compile_bytecode():
+        say("newsmon's bytecode could not be written: every crawl compiles it first")
     try:
         if args.workdir is not None:
             args.workdir.mkdir(parents=True, exist_ok=True)

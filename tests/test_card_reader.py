@@ -12,7 +12,10 @@ from __future__ import annotations
 import pickle
 import random
 
+from lxml import etree
+
 from newsmon.extract.document import parse_html
+from newsmon.extract.index import xml_tokens
 from newsmon.extract.listing import cards
 from newsmon.extract.listing.page import ListingPage
 from tests.replica.client import Replica
@@ -26,6 +29,8 @@ CLASSES = [
     "archiveCard__description",
     "archiveCard__image",
     "archiveCard__tagX",
+    "archiveCard__linkX",
+    "archiveCard__titleX",
     "a archiveCard__link",
     "archiveCard__title\tb",
     "\narchiveCard__author ",
@@ -51,6 +56,14 @@ TEXTS = ["Hello", " ", "By Jane Doe", "by A and B · 5 min", "Nov 27, 2026, 1:52
 TAGS = ["a", "a", "a", "h2", "h3", "h3", "p", "div", "span", "time", "br"]
 ARTICLE_CLASSES = ["js-card archiveCard", "archiveCard archiveCard__tag"]
 ARCHIVE_IDS = ["", ' data-archive-id=""', ' data-archive-id="Fri Nov 27 2026 01:35:00 GMT+0000"']
+# What makes a card not plain: a comment, a script, a style, a template. (libxml2 reads a
+# processing instruction in HTML as a comment.)
+NOT_PLAIN = [
+    "<!-- c -->",
+    "<script>var by = 'By X';</script>",
+    "<style>p { color: red }</style>",
+    '<template><a class="archiveCard__link" href="/t-slug/">T</a></template>',
+]
 STAMPS = ["2026-11-27T10:00:00Z", "", "garbage", "Fri Nov 27 2026 01:35:00 GMT+0000 (UTC)"]
 
 
@@ -62,7 +75,7 @@ def random_markup(rng: random.Random, depth: int = 0) -> str:
         if draw < 0.3:
             parts.append(rng.choice(TEXTS))
         elif draw < 0.33:
-            parts.append(rng.choice(["<!-- c -->", "<script>var by = 'By X';</script>"]))
+            parts.append(rng.choice(NOT_PLAIN))
         elif depth < 4:
             tag = rng.choice(TAGS)
             attributes = ""
@@ -99,6 +112,51 @@ def test_plain_cards_read_as_the_xpath_readers_read_them() -> None:
                 assert plain == cards._markup_card_by_readers(node, PAGE_URL)
     # Enough plain cards to mean something (about one in six random cards is plain).
     assert compared > 500
+
+
+LINK_PRECEDENCE = (
+    b"<html><body>"
+    b'<article class="js-card"><a class="archiveCard__link" href="/first-slug/">1</a>'
+    b'<h3 class="archiveCard__titleX"><a class="archiveCard__link" href="/x-slug/">X</a></h3>'
+    b'<h3 class="archiveCard__title"><a class="archiveCard__link" href="/t-slug/">T</a></h3>'
+    b"</article>"
+    b'<article class="js-card"><a class="archiveCard__linkX" href="/x-slug/">X</a>'
+    b'<h2><a href="/h-slug/">H</a></h2></article>'
+    b'<article class="js-card"><h3 class="archiveCard__titleX"><a href="/h-slug/">H</a></h3>'
+    b'<a class="archiveCard__link" href="/l-slug/">L</a></article>'
+    b'<article class="js-card"><a class="archiveCard__link" href="/first-slug/">1</a>'
+    b'<h2 class="archiveCard__title"><a class="archiveCard__link" href="/h2-slug/">2</a></h2>'
+    b"</article>"
+    b"</body></html>"
+)
+
+
+def test_an_outline_reads_the_url_and_date_the_one_pass_reader_reads() -> None:
+    """Listing pages read their cards as outlines, from the links, headings and times alone.
+
+    Whatever the card, the outline reader takes the same cards as plain as the one-pass
+    reader does, with the same URL and date, and a plain card read whole is that reader's.
+    """
+    rng = random.Random(20261208)
+    outlines = refused = 0
+    # The link's precedence, which random cards seldom test: a title's link, then any card
+    # link, then a headline's link; a class name that only starts like the one asked for.
+    pages = [LINK_PRECEDENCE] + [random_listing(rng) for _ in range(4000)]
+    for page in pages:
+        document = parse_html(page)
+        for node in cards._CARDS(document.selector.root):
+            plain = cards._plain_markup_card(node, PAGE_URL)
+            outline = cards._outline_markup_card(node, PAGE_URL)
+            if plain is None:
+                assert outline is None
+                refused += 1
+                continue
+            assert outline is not None and outline.reader is not None
+            assert (outline.url, outline.published) == (plain.url, plain.published)
+            assert outline.whole() == plain
+            outlines += 1
+    # Both kinds, often enough to mean something.
+    assert outlines > 500 and refused > 2000
 
 
 def test_an_outline_card_is_the_whole_card_once_read() -> None:
@@ -145,3 +203,16 @@ def test_a_listing_page_gives_whole_cards_and_finds_outlines(replica_small: Repl
         (card.url, card.published) for card in whole
     ]
     assert [card.whole() for card in found] == whole
+
+
+def test_class_tokens_are_split_as_normalize_space_splits_them() -> None:
+    """The readers' class tokens are XPath's: split at spaces, tabs, CR and LF only."""
+    normalized = etree.XPath("normalize-space(@class)")
+    rng = random.Random(20261209)
+    alphabet = [" ", " ", "\t", "\n", "\r", "\xa0", "\u3000", "\u2003", "a", "archiveCard__link"]
+    for _ in range(5000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        element = etree.Element("a")
+        element.set("class", value)
+        expected = [token for token in str(normalized(element)).split(" ") if token]
+        assert xml_tokens(value) == expected, repr(value)

@@ -73,6 +73,33 @@ def test_card_date_takes_both_forms(text: str) -> None:
     assert parse_card_date(text) == datetime(2025, 6, 3, 13, 18, tzinfo=UTC)
 
 
+def test_a_card_date_is_the_iso_or_the_javascript_reading_of_it() -> None:
+    """The card reader's shortcut (a text led by a letter is no ISO date) changes no answer."""
+    rng = random.Random(20261207)
+    pieces = [
+        "Tue ",
+        "Jun 03 2025 13:18:00",
+        " GMT+0300",
+        " GMT",
+        " (EEST)",
+        "2025-06-03",
+        "T13:18:00",
+        "Z",
+        "+03:00",
+        " ",
+        "\u00a0",
+        "\t",
+        "\u0661",
+        "Zulu",
+        "x",
+        ":",
+        "-",
+    ]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(20000)]
+    for text in [*texts, None, "", "  Tue Jun 03 2025 13:18 GMT", "Z2025-06-03"]:
+        assert parse_card_date(text) == (parse_iso(text) or parse_js_date(text)), text
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -5,12 +5,15 @@ and XML written for each rule (the crawls of `test_listings.py` run them on whol
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 
 import pytest
+from lxml import etree
 from parsel import Selector
 
-from newsmon.extract.listing import ListingPage, endpoint_cards, endpoint_next_page
+from newsmon.extract.document import parse_html
+from newsmon.extract.listing import ListingPage, endpoint_cards, endpoint_next_page, pagination
 from newsmon.extract.siterss import SiteRssError, read_site_rss
 
 SITE = "https://kyivindependent.com"
@@ -282,3 +285,24 @@ def test_the_site_rss_reader() -> None:
 def test_an_unreadable_site_rss_is_an_error(body: bytes) -> None:
     with pytest.raises(SiteRssError):
         read_site_rss(body, f"{SITE}/news-archive/rss/")
+
+
+def test_rel_next_is_what_its_xpath_names() -> None:
+    """The walk that finds rel="next" answers as the XPath that defines it, on random pages."""
+    definition = etree.XPath(pagination.NEXT_HREFS_XPATH, smart_strings=False)
+    rng = random.Random(20261207)
+    rels = ["next", "Next", " next ", "prev next", "nextpage", "\tnext\n", "", "prev", "nofollow"]
+    tags = ["link", "a", "div", "span"]
+    for _ in range(3000):
+        parts = []
+        for _ in range(rng.randint(0, 6)):
+            tag = rng.choice(tags)
+            rel = f' rel="{rng.choice(rels)}"' if rng.random() < 0.7 else ""
+            href = rng.choice([f' href="/p{rng.randint(0, 9)}/"', ' href=""', ""])
+            parts.append(f"<{tag}{rel}{href}>x</{tag}>" if tag != "link" else f"<{tag}{rel}{href}>")
+        where = rng.randint(0, len(parts))
+        html = "<html><head>" + "".join(parts[:where]) + "</head><body>"
+        html += "".join(parts[where:]) + "</body></html>"
+        root = parse_html(html.encode()).selector.root
+        found = definition(root)
+        assert pagination._rel_next_href(root) == (found[0] if found else None), html

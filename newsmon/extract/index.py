@@ -100,4 +100,9 @@ class TagIndex:
 
 def xml_tokens(value: str | None) -> list[str]:
     """An attribute's space-separated tokens, split as XPath's normalize-space does."""
-    return [token for token in _XML_SPACE.split(value or "") if token]
+    if not value:
+        return []
+    if "\t" in value or "\n" in value or "\r" in value:
+        return [token for token in _XML_SPACE.split(value) if token]
+    # Spaces alone (nearly every class attribute): str.split in C, a quarter of the regex's cost.
+    return [token for token in value.split(" ") if token]

@@ -105,7 +105,10 @@ def markup_cards(selector: Selector, page_url: str, *, outline: bool = False) ->
     """
     cards = []
     for node in _CARDS(selector.root):
-        card = _markup_card(node, page_url, outline=outline)
+        if outline:
+            card = _outline_markup_card(node, page_url) or _markup_card_by_readers(node, page_url)
+        else:
+            card = _markup_card(node, page_url)
         if card is not None:
             cards.append(card)
     return cards
@@ -120,11 +123,9 @@ def _first(node: etree._Element, readers: tuple[etree.XPath, ...]) -> list[str]:
     return []
 
 
-def _markup_card(
-    node: etree._Element, page_url: str, *, outline: bool = False
-) -> ListingCard | None:
+def _markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
     """A card of the 2025 markup: read in one pass when it is plain, else by the readers."""
-    card = _plain_markup_card(node, page_url, outline=outline)
+    card = _plain_markup_card(node, page_url)
     return _markup_card_by_readers(node, page_url) if card is None else card
 
 
@@ -158,14 +159,12 @@ def _markup_card_by_readers(node: etree._Element, page_url: str) -> ListingCard 
 _NOT_PLAIN = frozenset({"script", "style", "template"})
 
 
-def _plain_markup_card(
-    node: etree._Element, page_url: str, *, outline: bool = False
-) -> ListingCard | None:
+def _plain_markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
     """The card as `_markup_card_by_readers` reads it, in one pass over its elements.
 
     Only for a plain card: an <article> of elements alone (no comment, processing instruction
     or script, whose text `itertext` and XPath's text() treat differently) whose headline link
-    has an href. None for any other card, which the readers read. `outline`: see markup_cards.
+    has an href. None for any other card, which the readers read.
     """
     if node.tag != "article":
         return None
@@ -215,8 +214,6 @@ def _plain_markup_card(
         return None  # the readers look further: any link to an article
     url = strip_tracking(join_url(page_url, href.strip()))
     published = parse_card_date(stamp)
-    if outline:
-        return ListingCard(url=url, published=published, reader=OutlineReader(node, page_url))
     title = _texts_of(title_h3s, node) or _texts_of(headings, node)
     author = clean_text(" ".join(_texts_of(authors, node)))
     return ListingCard(
@@ -226,6 +223,59 @@ def _plain_markup_card(
         primary_tag=clean_text(" ".join(_texts_of(tag_marked, node) or _texts_of(tag_links, node))),
         author=_byline(author) or _byline_in(node, nodes),
         excerpt=clean_text(" ".join(_texts_of(descriptions, node) or _texts_of(ps, node))),
+    )
+
+
+# What makes a card not plain, as lxml's iter() names it: a comment, processing instruction or
+# entity (a node whose tag is no string), or an element in _NOT_PLAIN.
+_NOT_PLAIN_NODES = (etree.Comment, etree.ProcessingInstruction, etree.Entity, *sorted(_NOT_PLAIN))
+# All an outline reads of a card: its links, headings and times.
+_OUTLINE_TAGS = ("a", "h2", "h3", "time")
+
+
+def _outline_markup_card(node: etree._Element, page_url: str) -> ListingCard | None:
+    """The outline `_plain_markup_card` gives a plain card (None for any other card).
+
+    The same URL and date from the card's links, headings and times alone, which lxml finds
+    in C: every card of every listing page is read this way (3.4 per article on the replica),
+    and the one pass over all of a card's elements cost four times as much.
+    """
+    if node.tag != "article":
+        return None
+    for _ in node.iter(*_NOT_PLAIN_NODES):
+        return None
+    stamp = node.get("data-archive-id") or None
+    title_h3s: list[etree._Element] = []
+    links: list[etree._Element] = []
+    headings: list[etree._Element] = []
+    hrefed: list[etree._Element] = []
+    for element in node.iter(*_OUTLINE_TAGS):
+        tag = element.tag
+        if tag == "time":
+            if stamp is None:
+                stamp = element.get("datetime")
+            continue
+        classes = element.get("class")
+        # The same test as _plain_markup_card's: only a name starting "archiveCard__" counts.
+        tokens = xml_tokens(classes) if classes and "archiveCard__" in classes else ()
+        if tag == "a":
+            if element.get("href") is not None:
+                hrefed.append(element)
+                if "archiveCard__link" in tokens:
+                    links.append(element)
+        else:
+            headings.append(element)
+            if tag == "h3" and "archiveCard__title" in tokens:
+                title_h3s.append(element)
+    link = next((a for a in links if _under(a, title_h3s, node)), None)
+    if link is None:
+        link = links[0] if links else next((a for a in hrefed if _under(a, headings, node)), None)
+    href = link.get("href") if link is not None else None
+    if not href:
+        return None
+    url = strip_tracking(join_url(page_url, href.strip()))
+    return ListingCard(
+        url=url, published=parse_card_date(stamp), reader=OutlineReader(node, page_url)
     )
 
 
