@@ -207,9 +207,11 @@ ITEM_PIPELINES["newsmon.pipeline.validate.ValidatePipeline"] = 200
 # never stored, published or exported; the next good extraction publishes it.
 ITEM_PIPELINES["newsmon.pipeline.quarantine.QuarantinePipeline"] = 250
 ITEM_PIPELINES["newsmon.pipeline.store.StorePipeline"] = 300
-# Items of one response processed in parallel: an article page yields one item, a listing
-# none, so Scrapy's 100 only started (and awaited) a hundred tasks per response for nothing.
-CONCURRENT_ITEMS = 8
+# Items of one response processed in parallel: an article page yields one item and a listing
+# none, and every pipeline is synchronous, so one is all there is to do. Scrapy starts this
+# many tasks for every response, whatever it yields: its 100 cost a tenth of bare Scrapy's CPU,
+# and 8 still 0.3 million instructions a response more than 1 (BENCHMARKS.md, eleventh pass).
+CONCURRENT_ITEMS = 1
 # Scrapy's own feed exports (-o items.jsonl) write the item's fields, not its provenance.
 FEED_EXPORT_FIELDS = list(EXPORTED_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
