@@ -45,10 +45,14 @@ class Sizes:
 FULL = Sizes(
     name="full",
     crawl_articles=2_000,
-    crawl_repeats=3,
+    # Five, not three: on this shared machine one side's runs moved by half within a run
+    # (bare Scrapy 4.24 to 6.41 ms an article), and a newsmon crawl, twice as long, meets a
+    # disturbance more often; the best of five is nearer each side's undisturbed cost
+    # (BENCHMARKS.md, eleventh pass).
+    crawl_repeats=5,
     memory_articles=(20_000,),
     extraction_pages=200,
-    extraction_repeats=3,
+    extraction_repeats=5,
     publish_sizes=(1_000, 10_000, 100_000),
     publish_repeats=10,
     new_articles=10,
