@@ -218,7 +218,13 @@ class WalkKeeper(PageFates):
         sightings.see(slug, key, on_card=on_card)
         if first_sighting or sightings.in_flight(key):
             sightings.requested(key, slug)
-        self.ledger.article_requested(key, slug)
+            self.ledger.article_requested(key, slug)
+        else:
+            # Its request has ended in this run (an article stored under another URL, say, is
+            # still unknown by this one): the walk has nothing to wait for, unless it failed.
+            # Waiting for it left the walk "in flight" at the end, and the next run walked it
+            # in full.
+            self.ledger.article_seen_after_its_end(key, slug)
         if first_sighting:
             self._count(REQUESTED_STAT.removeprefix("newsmon/"))
         return first_sighting

@@ -70,6 +70,8 @@ class WalkLedger:
         self.walks: dict[str, ListingWalk] = {}
         # Article key -> the listings whose cards led to it, while its request is in flight.
         self._pending: dict[str, set[str]] = {}
+        # Article key -> why its request failed in this run (failures only: a few).
+        self._failed: dict[str, str] = {}
 
     def start(
         self, slug: str, entry_url: str, entry_validators: Validators | None, *, force_full: bool
@@ -105,7 +107,14 @@ class WalkLedger:
 
     def article_failed(self, key: str, reason: str) -> None:
         """The article could not be fetched or stored: every walk that led to it is incomplete."""
+        self._failed[key] = reason
         for slug in self._pending.pop(key, set()):
+            self.listing_failed(slug, reason)
+
+    def article_seen_after_its_end(self, key: str, slug: str) -> None:
+        """A card of `slug` shows an article whose request ended: incomplete if it failed."""
+        reason = self._failed.get(key)
+        if reason is not None:
             self.listing_failed(slug, reason)
 
     def finish(self, finished_normally: bool, reason: str) -> list[ListingWalk]:

@@ -43,6 +43,9 @@ class WorkerWalkLedger(WalkLedger):
     def article_requested(self, key: str, slug: str) -> None:
         """Not tracked: another worker may fetch the article."""
 
+    def article_seen_after_its_end(self, key: str, slug: str) -> None:
+        """Not tracked: another worker may fetch the article."""
+
 
 class WorkerWalkKeeper(WalkKeeper):
     """WalkKeeper of a Redis worker: no store, every walk full, nothing saved."""
