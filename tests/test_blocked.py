@@ -555,7 +555,27 @@ def random_page(rng: random.Random) -> bytes:
         elif draw < 0.75:
             pieces.append(rng.choice([b"\xe2\x80", b"\xff", b"\xc4", b"\xe2\x84"]))
         else:
-            plain = rng.choice(["caf\u00e9 ", "\u041a\u0438\u0457\u0432 ", " & ", "; "])
+            plain = rng.choice(
+                [
+                    "caf\u00e9 ",
+                    "\u041a\u0438\u0457\u0432 ",
+                    " & ",
+                    "; ",
+                    "&\t",
+                    "&\n",
+                    "&\f",
+                    "&<",
+                    "&&",
+                    "&;",
+                    "&\r",
+                    "&ampx",
+                    "&#",
+                    "&#x",
+                    "&notit",
+                    "&",
+                    "&lt",
+                ]
+            )
             pieces.append(plain.encode())
     return b"".join(pieces)
 
