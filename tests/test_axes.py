@@ -10,8 +10,10 @@ XPath it stands for, and the page's readers built on them.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from itertools import islice
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from lxml import etree
@@ -223,3 +225,63 @@ def test_a_caption_is_the_first_the_caption_xpath_finds_with_text() -> None:
             assert caption_text(holder) == by_xpath, html
             found += bool(by_xpath)
     assert found > 1000
+
+
+# Links as the site's pages hold them: tag links (site paths, absolute, other hosts, look-alikes)
+# and author links, in the menu, the side boxes, the footer and the article.
+LINK_TAGS = ["div", "p", "span", "aside", "nav", "footer", "header", "a", "a", "a", "ul", "li"]
+LINK_TAGS += ["h1", "main", "article"]
+LINK_ATTRIBUTES = [
+    "",
+    ' href="/tag/kharkiv/"',
+    ' href="/tag/War/"',
+    ' href="https://kyivindependent.com/tag/ukraine-politics/"',
+    ' href="../tag/odesa"',
+    ' href="/tag/a/b/"',
+    ' href="/tags/x/"',
+    ' href="/author/ann-lee/"',
+    ' href="https://kyivindependent.com/author/oleh/"',
+    ' href="/authors/"',
+    ' class="byline"',
+]
+LINK_MARKUP = Markup(LINK_TAGS, LINK_ATTRIBUTES, ["Kharkiv", " ", "by Ann Lee", "", "&amp;t"])
+LINK_PAGES = [
+    parse_html(f"<html><body>{LINK_MARKUP.draw(rng)}</body></html>".encode()).selector.root
+    for rng in [random.Random(20261207)]
+    for _ in range(2000)
+]
+TAG_LINKS_XPATH = etree.XPath(
+    f"//a[contains(@href, '/tag/')][not({OUTSIDE} or ancestor::header)]", smart_strings=False
+)
+AUTHOR_LINKS_XPATH = etree.XPath(".//a[contains(@href, '/author/')]")
+
+
+def test_tag_links_are_those_outside_menu_and_side_boxes() -> None:
+    """`tag_links` reads the links the XPath finds outside header, nav, aside and footer."""
+    found = 0
+    for root in LINK_PAGES:
+        expected = []
+        for link in TAG_LINKS_XPATH(root):
+            path = urlsplit(urljoin(PAGE_URL, link.get("href"))).path
+            slug = re.fullmatch(r"/tag/([^/]+)/?", path)
+            if slug and text_of(link):
+                expected.append((text_of(link), slug.group(1).lower()))
+        markup = ArticleMarkup(Selector(root=root, type="html"), PAGE_URL, TagIndex(root))
+        assert markup.tag_links() == expected
+        found += len(expected)
+    assert found > 300
+
+
+def test_byline_names_come_from_the_author_links_the_xpath_finds() -> None:
+    """A byline's names are its `/author/` links' texts, as `.//a[contains(@href, ...)]`."""
+    linked = 0
+    for root in LINK_PAGES:
+        markup = ArticleMarkup(Selector(root=root, type="html"), PAGE_URL, TagIndex(root))
+        byline = markup._byline_node()
+        if byline is None:
+            continue
+        names = [text_of(link) for link in AUTHOR_LINKS_XPATH(byline)]
+        if any(names):
+            linked += 1
+            assert markup.byline_names == [name for name in names if name]
+    assert linked > 20

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cached_property
 from itertools import chain
-from typing import Any
 
 from parsel import Selector
 
@@ -390,12 +389,14 @@ class ArticlePage(FieldPage):
             raise NotAnArticle("listing page, not an article")
         if not title and not body:
             raise NotAnArticle("no headline and no body")
-        sourced = self.extract()
-        values: dict[str, Any] = {name: one.value for name, one in sourced.items()}
+        values = self.extract()
         # "modified equals published if never updated".
         values["modified"] = values["modified"] or values["published"]
         item = ArticleItem(**values)
-        item.provenance = provenance_of(sourced, self.names(tracked=True), self.cross_checked())
+        tracked = self.names(tracked=True)
+        # Sources for the tracked fields only (every cross-checked field is tracked).
+        sourced = {name: self.sourced(name) for name in tracked}
+        item.provenance = provenance_of(sourced, tracked, self.cross_checked())
         return item
 
 

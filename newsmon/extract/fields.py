@@ -163,9 +163,14 @@ class FieldPage:
         result = getattr(type(self), spec.method).raw(self)
         return result if isinstance(result, Sourced) else Sourced(result)
 
-    def extract(self) -> dict[str, Sourced[Any]]:
-        """Every declared field, computed once, as Sourced values."""
-        return {spec.name: self.sourced(spec.name) for spec in self.fields}
+    def extract(self) -> dict[str, Any]:
+        """Every declared field's value, computed once (`sourced` gives one with its source)."""
+        cls = type(self)
+        values = {}
+        for spec in self.fields:
+            result = getattr(cls, spec.method).raw(self)
+            values[spec.name] = result.value if isinstance(result, Sourced) else result
+        return values
 
     @classmethod
     def names(cls, *, coverage: bool = False, tracked: bool = False) -> tuple[str, ...]:

@@ -28,10 +28,12 @@ class TagIndex:
         self._root = root
         self._by_tag: dict[str, list[_Element]] = {tag: [] for tag in INDEXED_TAGS}
         self._within: dict[frozenset[str], dict[_Element, bool]] = {}
+        self._inside: dict[tuple[str, frozenset[str]], set[_Element]] = {}
         elements = root.iter(*INDEXED_TAGS)
         for element in elements:
-            self._by_tag[element.tag].append(element)
-            if element.tag == "h1":
+            tag = element.tag
+            self._by_tag[tag].append(element)
+            if tag == "h1":
                 break
         # How many of each tag come before the first h1 (itself included): the article's
         # header starts there, and what follows it is where its date and hero image are.
@@ -72,6 +74,23 @@ class TagIndex:
         for element in self._by_tag[tag][self._up_to_first_h1[tag] :]:
             if element not in inside_h1:
                 yield element
+
+    def inside(self, tag: str, containers: frozenset[str]) -> set[_Element]:
+        """The elements of `tag` (one of INDEXED_TAGS) that sit in an element of `containers`.
+
+        `within` for a whole tag at once, found in C: most of a page's tag links are the
+        menu's, and asking `within` for each walked up their ancestors in Python.
+        """
+        key = (tag, containers)
+        found = self._inside.get(key)
+        if found is None:
+            found = {
+                element
+                for container in self._root.iter(*containers)
+                for element in container.iterdescendants(tag)
+            }
+            self._inside[key] = found
+        return found
 
     def within(self, element: _Element, tags: frozenset[str]) -> bool:
         """Tell whether an ancestor of `element` is one of `tags` (XPath's `ancestor::x or ...`).

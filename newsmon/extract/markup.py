@@ -62,7 +62,6 @@ _DATE_LINE_FIRST = _xpath(
 _DATE_LINE = _xpath(f"following::text()[not({OUTSIDE_ARTICLE})][position() <= {DATE_LINE_TEXTS}]")
 # Elements tried as the byline after the headline when no element's class names one.
 BYLINE_FALLBACK_ELEMENTS = 12
-_AUTHOR_LINKS = _xpath(".//a[contains(@href, '/author/')]")
 _OWN_TEXTS = _xpath(f"//*[not(self::script)][not({OUTSIDE_ARTICLE})]/text()")
 _TAG_LINKS_BEFORE = _xpath(
     f"(//h1)[1]/preceding::a[contains(@href, '/tag/')][not({OUTSIDE_ARTICLE} or ancestor::header)]"
@@ -127,7 +126,13 @@ class ArticleMarkup:
         byline = self._byline_node()
         if byline is None:
             return []
-        linked = [text_of(link) for link in _AUTHOR_LINKS(byline)]
+        # `.//a[contains(@href, '/author/')]` by lxml's C walk: the XPath's set-up cost more
+        # than the byline's few links.
+        linked = [
+            text_of(link)
+            for link in byline.iterdescendants("a")
+            if "/author/" in (link.get("href") or "")
+        ]
         if any(linked):
             return [name for name in linked if name]
         return split_byline(_AFTER_NAMES.split(text_of(byline))[0])
@@ -208,16 +213,18 @@ class ArticleMarkup:
         if before_title:
             links = [(link, link.get("href", "")) for link in _TAG_LINKS_BEFORE(self._root)]
         else:
+            # The menu's and side boxes' links, found in C, are passed over first.
+            outside = self._index.inside("a", _OUTSIDE_TAG_LIST)
             links = [
                 (link, href)
                 for link in self._index.elements("a")
-                if "/tag/" in (href := link.get("href", ""))
+                if link not in outside and "/tag/" in (href := link.get("href", ""))
             ]
         for link, href in links:
             # A plain site path ("/tag/kharkiv/") is its own path: no urljoin and urlsplit.
             path = href if PLAIN_PATH.match(href) else urlsplit(urljoin(self.url, href)).path
             match = _TAG_PATH.match(path)
-            if not match or (not before_title and self._index.within(link, _OUTSIDE_TAG_LIST)):
+            if not match:
                 continue
             name = text_of(link)
             if name:
