@@ -11,6 +11,7 @@ from newsmon.extract.normalize.urls import (
     is_http_url,
     is_on_site,
     join_url,
+    site_of,
     strip_tracking,
 )
 
@@ -482,3 +483,29 @@ def test_canonical_url_of_the_usual_link_is_what_its_parts_give(
                             compared += 1
     assert compared > 50_000
     assert compared - len(long_way) >= 500  # the short way answered, not only the parts
+
+
+def test_a_pages_origin_canonicalises_as_its_url_does() -> None:
+    """`canonical_url(url, site_of(page))` is `canonical_url(url, page)`, or both refuse.
+
+    Pages and links of every spelling the usual-link test builds (hosts, ports, paths, what
+    follows), and schemes in either case.
+    """
+    hosts = ["kyivindependent.com", "www.KyivIndependent.com", "127.0.0.1", "example.com",
+             ".", "user@kyivindependent.com", "kyivindependent.com."]  # fmt: skip
+    ports = ["", ":80", ":443", ":8080", ":99999", ":", ":\u0661"]
+    paths = ["/some-slug/", "", "/a.b/", "//x/", "/war/some-slug/?utm_source=x", "/tag/k/"]
+    schemes = ["https", "http", "HTTP"]
+    urls = [f"{scheme}://{host}{port}{path}" for scheme in schemes for host in hosts
+            for port in ports for path in paths]  # fmt: skip
+    urls += ["/relative/", "mailto:desk@kyivindependent.com", "https://[::1]:8080/x/"]
+    checked = 0
+    for page in urls:
+        site = site_of(page)
+        for url in urls[::7]:
+            canonical_url.cache_clear()
+            by_origin, by_page = (_outcome(canonical_url, url, s) for s in (site, page))
+            # The same answer, or an error both ways (its message names the site it was given).
+            assert by_origin == by_page or (by_origin + by_page).count("ValueError") == 2
+            checked += 1
+    assert checked > 20_000

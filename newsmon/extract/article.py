@@ -28,7 +28,7 @@ from newsmon.extract.normalize.dates import parse_iso, parse_visible_date
 from newsmon.extract.normalize.html import sanitize_html
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.text import clean_text, dedupe_keep_order, word_count
-from newsmon.extract.normalize.urls import canonical_url, host_of, join_url
+from newsmon.extract.normalize.urls import canonical_url, host_of, join_url, site_of
 from newsmon.extract.postid import GHOST_ID, page_post_ids
 from newsmon.extract.provenance import SITE_NAME_SUFFIX, provenance_of
 from newsmon.items import ArticleItem
@@ -120,8 +120,13 @@ class ArticlePage(FieldPage):
                 absolute = join_url(self.url, candidate.strip())
                 # A canonical link to another host is a hostile or broken page: ignore it.
                 if host_of(absolute) == host_of(self.url):
-                    return canonical_url(absolute, self.url)
-        return canonical_url(self.url, self.url)
+                    return canonical_url(absolute, self._site)
+        return canonical_url(self.url, self._site)
+
+    @cached_property
+    def _site(self) -> str:
+        """The site the page's URLs are canonicalised for (`site_of` its URL)."""
+        return site_of(self.url)
 
     @field(coverage=False)
     def ghost_id(self) -> str:
@@ -345,7 +350,7 @@ class ArticlePage(FieldPage):
     @field()
     def related(self) -> list[str]:
         """Canonical URLs of the related-article (bookmark) cards in the body."""
-        return [canonical_url(url, self.url) for url in self.body_content.related]
+        return [canonical_url(url, self._site) for url in self.body_content.related]
 
     @field(coverage=False)
     def word_count(self) -> int:

@@ -231,6 +231,16 @@ def canonical_url(url: str, site: str) -> str:
     return canonical_url_by_parts(url, site)
 
 
+def site_of(page_url: str) -> str:
+    """The site of a page's URL for `canonical_url`: its origin, the same for every page.
+
+    `canonical_url` reads only a site's scheme, host and port: the origin gives the answers the
+    page's own URL gives, and is worked out once per site instead of once per page.
+    """
+    origin = http_origin(page_url)
+    return f"{origin}/" if origin else page_url
+
+
 def canonical_url_by_parts(url: str, site: str) -> str:
     """`canonical_url` for any URL, from its parts (the usual one has a shorter way)."""
     parts = _split_absolute(url)
