@@ -126,6 +126,10 @@ def test_json_is_measured_before_it_is_parsed() -> None:
     with pytest.raises(JsonRefused) as malformed:
         load_json('{"headline": ', max_chars=50)
     assert malformed.value.reason == "malformed"
+    # Ghost's JSON-LD may hold raw control characters inside its strings: still read.
+    assert load_json('{"headline": "Kyiv\tnews\x07"}', max_chars=50) == {
+        "headline": "Kyiv\tnews\x07"
+    }
 
 
 def test_cuts_end_at_a_word_and_controls_go() -> None:

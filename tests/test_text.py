@@ -9,6 +9,7 @@ from newsmon.extract.normalize.text import (
     clean_block_text,
     clean_markup,
     clean_text,
+    collapse_spaces,
     dedupe_keep_order,
     strip_trailing_chrome,
     word_count,
@@ -206,3 +207,22 @@ def test_clean_text_collapses_spaces_as_the_pattern_does() -> None:
         raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
         expected = re.sub(r"\s+", " ", text_module._scrub(raw)).strip()
         assert clean_text(raw) == expected, repr(raw)
+
+
+def test_only_the_space_is_printable_whitespace() -> None:
+    """`collapse_spaces` returns printable text without a double or edge space as it is."""
+    assert [code for code in range(sys.maxunicode + 1) if chr(code).isspace() and
+            chr(code).isprintable()] == [ord(" ")]  # fmt: skip
+
+
+def test_collapse_spaces_is_splitting_and_joining() -> None:
+    """Random texts of every kind of space and unprintable character: `" ".join(split())`."""
+    pieces = ["Kyiv", "war,", " ", "  ", "\t", "\n", "\r", "\x0b", "\x1c", "\u0085", "\u00a0",
+              "\u2009", "\u3000", "\u2028", "\u200b", "\u00ad", "\x07", "\u2019"]  # fmt: skip
+    rng = random.Random(20261207)
+    unchanged = 0
+    for _ in range(20_000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert collapse_spaces(raw) == " ".join(raw.split()), repr(raw)
+        unchanged += collapse_spaces(raw) is raw
+    assert unchanged > 500

@@ -14,6 +14,7 @@ from lxml.etree import Comment, Element, _Comment, _Element
 
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
+from newsmon.extract.normalize.text import collapse_spaces
 from newsmon.extract.normalize.urls import join_url
 
 # Inline markup belongs to the block around it; every other element is a container or block.
@@ -347,8 +348,8 @@ def _blocks(container: _Element) -> Iterator[tuple[_Element, str]]:
             continue
         if element in in_figures:
             continue
-        # str.split splits at exactly the characters \s matches, at a fraction of the cost.
-        text = " ".join(_own_text(element).split())
+        # Whitespace collapsed as str.split does: exactly the characters \s matches.
+        text = collapse_spaces(_own_text(element))
         if text:
             yield element, text
 

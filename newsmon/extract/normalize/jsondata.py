@@ -22,6 +22,9 @@ MAX_DEPTH = 64
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# strict=False: Ghost's JSON-LD may carry raw control characters inside strings. One decoder
+# for every block: `json.loads` with an option builds a decoder and its scanner per call.
+_DECODER = json.JSONDecoder(strict=False)
 
 
 class JsonRefused(ValueError):
@@ -53,7 +56,6 @@ def load_json(raw: str, *, max_chars: int, max_depth: int = MAX_DEPTH) -> Any:
     if raw.count("{") + raw.count("[") > max_depth and nesting_depth(raw) > max_depth:
         raise JsonRefused("too_deep")
     try:
-        # strict=False: Ghost's JSON-LD may carry raw control characters inside strings.
-        return json.loads(raw, strict=False)
+        return _DECODER.decode(raw)
     except (ValueError, RecursionError) as error:
         raise JsonRefused("malformed") from error

@@ -46,6 +46,16 @@ _CHROME_SUFFIX = re.compile(
 _WORD = re.compile(r"\w+(?:['\u2019.,\-]\w+)*")
 
 
+def collapse_spaces(text: str) -> str:
+    """`" ".join(text.split())`: whitespace runs to one space, none at the ends."""
+    # Every whitespace character but the space is unprintable (tests/test_text.py checks every
+    # code point), so printable text without a double or edge space is its own answer: one
+    # scan in C, where splitting built a string per word (most paragraphs and names).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 def _scrub(text: str) -> str:
     """Decode entities, compose to NFC, and delete invisible and control characters."""
     return _DELETE.sub("", unicodedata.normalize("NFC", html.unescape(text)))
@@ -62,11 +72,11 @@ def clean_text(text: str | None) -> str:
         and (text.isprintable() or not _ASCII_CONTROLS.search(text))
     ):
         # Most text nodes: nothing to decode, compose or delete, so only the spaces collapse.
-        return " ".join(text.split())
+        return collapse_spaces(text)
     # str.split() splits at the characters of Unicode's whitespace, exactly those `\s`
     # matches (NBSP, thin and ideographic spaces, line separators; tests/test_text.py
     # checks every code point), at half the cost of `re.sub(r"\s+", " ", ...)`.
-    return " ".join(_scrub(text).split())
+    return collapse_spaces(_scrub(text))
 
 
 # An article's body is cleaned by the clean pipeline and again by the store (its fingerprint is
@@ -82,7 +92,7 @@ def clean_block_text(text: str | None) -> str:
     # what a deleted character had kept apart ("e", U+200B, U+0301): without either, its
     # spaces collapse alone.
     paragraphs = (
-        " ".join(p.split())
+        collapse_spaces(p)
         if "&" not in p and unicodedata.is_normalized("NFC", p)
         else clean_text(p)
         for p in _PARAGRAPH_BREAK.split(scrubbed)
