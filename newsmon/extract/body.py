@@ -12,6 +12,7 @@ import lxml.html
 from lxml import etree
 from lxml.etree import Comment, Element, _Comment, _Element
 
+from newsmon.extract.index import CLASS
 from newsmon.extract.normalize.images import unwrap_image_url
 from newsmon.extract.normalize.jsondata import MAX_APP_DATA_CHARS, JsonRefused, load_json
 from newsmon.extract.normalize.text import collapse_spaces
@@ -141,7 +142,7 @@ class BodyContent:
 
 
 def _classes(element: _Element) -> str:
-    return (element.get("class") or "").lower()
+    return (element.get(CLASS) or "").lower()
 
 
 def _has_class(element: _Element, name: str) -> bool:
@@ -246,7 +247,7 @@ def _take_bookmarks(container: _Element, page_url: str) -> list[str]:
     cards = [
         element
         for element in container.iter(Element)
-        if (classes := element.get("class")) and "kg-bookmark-card" in classes.lower()
+        if (classes := element.get(CLASS)) and "kg-bookmark-card" in classes.lower()
     ]
     for card in cards:
         for href in (a.get("href") for a in card.iterdescendants("a") if a.get("href") is not None):

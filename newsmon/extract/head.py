@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from newsmon.extract.index import TagIndex, xml_tokens
+from newsmon.extract.index import CONTENT, TagIndex, xml_tokens
 from newsmon.extract.normalize.jsondata import (
     MAX_APP_DATA_CHARS,
     MAX_JSONLD_CHARS,
@@ -31,8 +31,8 @@ class PageHead:
         self._index = index
         self._meta: dict[str, list[str]] = {}
         for node in self._index.elements("meta"):
-            content = node.get("content")
-            key = node.get("property") or node.get("name") or ""
+            content = node.get(CONTENT)
+            key = node.get(b"property") or node.get(b"name") or ""
             if key and content is not None:
                 self._meta.setdefault(key.strip().lower(), []).append(content)
         self.jsonld_errors = 0

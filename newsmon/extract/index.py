@@ -19,6 +19,9 @@ OUTSIDE_ARTICLE_TAGS = frozenset({"aside", "nav", "footer"})
 XML_WHITESPACE = " \t\r\n"
 """What XPath's normalize-space() treats as space (not every Unicode space, as str.split)."""
 _XML_SPACE = re.compile(f"[{XML_WHITESPACE}]+")
+# Attribute names as lxml's get() takes them fastest: a str name is encoded to UTF-8 on every
+# call, bytes are used as they are. The loops that read an attribute of most elements use these.
+CLASS, HREF, CONTENT = b"class", b"href", b"content"
 
 
 class TagIndex:
@@ -48,7 +51,7 @@ class TagIndex:
         headline, a third of the way into the page (`//@class[contains(...)]` reads them all).
         """
         for element in self._root.iter(Element):
-            classes = element.get("class")
+            classes = element.get(CLASS)
             # The class names of a byline (2025 front end, 2023 theme), spelled out, not any()
             # over a tuple: this runs for every element.
             if classes and (

@@ -24,7 +24,13 @@ from lxml.etree import Element, _Element
 from parsel import Selector
 
 from newsmon.extract.axes import WalkTooLong, following_elements, following_texts
-from newsmon.extract.index import OUTSIDE_ARTICLE_TAGS, XML_WHITESPACE, TagIndex, xml_tokens
+from newsmon.extract.index import (
+    HREF,
+    OUTSIDE_ARTICLE_TAGS,
+    XML_WHITESPACE,
+    TagIndex,
+    xml_tokens,
+)
 from newsmon.extract.normalize.authors import split_byline
 from newsmon.extract.normalize.dates import may_show_clock_time
 from newsmon.extract.normalize.images import first_srcset_url, unwrap_image_url
@@ -218,7 +224,7 @@ class ArticleMarkup:
             links = [
                 (link, href)
                 for link in self._index.elements("a")
-                if link not in outside and "/tag/" in (href := link.get("href", ""))
+                if link not in outside and "/tag/" in (href := link.get(HREF, ""))
             ]
         for link, href in links:
             # A plain site path ("/tag/kharkiv/") is its own path: no urljoin and urlsplit.

@@ -18,7 +18,7 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
-from newsmon.extract.index import xml_tokens
+from newsmon.extract.index import CLASS, HREF, xml_tokens
 from newsmon.extract.listing.model import ListingCard
 from newsmon.extract.normalize.dates import parse_card_date, parse_visible_date
 from newsmon.extract.normalize.text import clean_text, may_open_byline
@@ -177,7 +177,7 @@ def _plain_markup_card(node: etree._Element, page_url: str) -> ListingCard | Non
         tag = element.tag
         if not isinstance(tag, str) or tag in _NOT_PLAIN:
             return None
-        classes = element.get("class")
+        classes = element.get(CLASS)
         # Every class name asked about starts "archiveCard__": without it, no token matches.
         tokens = xml_tokens(classes) if classes and "archiveCard__" in classes else ()
         if "archiveCard__tag" in tokens:
@@ -189,7 +189,7 @@ def _plain_markup_card(node: etree._Element, page_url: str) -> ListingCard | Non
         if element is node:
             continue
         if tag == "a":
-            href = element.get("href")
+            href = element.get(HREF)
             if href is not None:
                 hrefed.append(element)
                 if "archiveCard__link" in tokens:
@@ -255,11 +255,11 @@ def _outline_markup_card(node: etree._Element, page_url: str) -> ListingCard | N
             if stamp is None:
                 stamp = element.get("datetime")
             continue
-        classes = element.get("class")
+        classes = element.get(CLASS)
         # The same test as _plain_markup_card's: only a name starting "archiveCard__" counts.
         tokens = xml_tokens(classes) if classes and "archiveCard__" in classes else ()
         if tag == "a":
-            if element.get("href") is not None:
+            if element.get(HREF) is not None:
                 hrefed.append(element)
                 if "archiveCard__link" in tokens:
                     links.append(element)
