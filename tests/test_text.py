@@ -226,3 +226,5 @@ def test_collapse_spaces_is_splitting_and_joining() -> None:
         assert collapse_spaces(raw) == " ".join(raw.split()), repr(raw)
         unchanged += collapse_spaces(raw) is raw
     assert unchanged > 500
+    # A str subclass (lxml's smart strings hold their tree) comes back as a plain str.
+    assert type(collapse_spaces(type("Smart", (str,), {})("Kyiv"))) is str

@@ -498,7 +498,9 @@ def test_a_pages_origin_canonicalises_as_its_url_does() -> None:
     schemes = ["https", "http", "HTTP"]
     urls = [f"{scheme}://{host}{port}{path}" for scheme in schemes for host in hosts
             for port in ports for path in paths]  # fmt: skip
-    urls += ["/relative/", "mailto:desk@kyivindependent.com", "https://[::1]:8080/x/"]
+    urls += ["/relative/", "mailto:desk@kyivindependent.com", "https://[::1]:8080/x/",
+             " https://kyivindependent.com ", "https://kyivindependent.com\xa0",
+             "https://kyivindependent.com:8080\x0c", "\thttp://127.0.0.1:8080/x/\n"]  # fmt: skip
     checked = 0
     for page in urls:
         site = site_of(page)

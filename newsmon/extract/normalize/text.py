@@ -52,7 +52,9 @@ def collapse_spaces(text: str) -> str:
     # code point), so printable text without a double or edge space is its own answer: one
     # scan in C, where splitting built a string per word (most paragraphs and names).
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
+        # str(): a plain str, as joining gives, even for a subclass (an lxml smart string
+        # would keep its whole tree alive).
+        return str(text)
     return " ".join(text.split())
 
 

@@ -237,7 +237,9 @@ def site_of(page_url: str) -> str:
     `canonical_url` reads only a site's scheme, host and port: the origin gives the answers the
     page's own URL gives, and is worked out once per site instead of once per page.
     """
-    origin = http_origin(page_url)
+    # Stripped first, as `canonical_url` strips the site it is given: a space after the host
+    # would otherwise sit inside the origin.
+    origin = http_origin(page_url.strip())
     return f"{origin}/" if origin else page_url
 
 
