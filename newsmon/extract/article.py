@@ -65,6 +65,7 @@ class ArticlePage(FieldPage):
         super().__init__()
         self._selector = selector
         self.url = url
+        self._site = site_of(url)  # what the page's URLs are canonicalised for
         self.card = card
         self.truncated = truncated
         self.index = TagIndex(selector.root)
@@ -122,11 +123,6 @@ class ArticlePage(FieldPage):
                 if host_of(absolute) == host_of(self.url):
                     return canonical_url(absolute, self._site)
         return canonical_url(self.url, self._site)
-
-    @cached_property
-    def _site(self) -> str:
-        """The site the page's URLs are canonicalised for (`site_of` its URL)."""
-        return site_of(self.url)
 
     @field(coverage=False)
     def ghost_id(self) -> str:
